@@ -1,0 +1,232 @@
+"""The import use case: recordings on disk -> memos with transcripts, as a short list of named stages.
+
+    scan      walk the given files and folders; non-audio files are skipped with the reason
+    identify  content hash; a recording already in the library (any name, any place) is skipped
+    probe     read duration and recorded-at time; unreadable files fail here with the reason
+    store     copy into the library folder, add a pending memo (the job queue lives in SQLite)
+    transcribe  every pending memo, including ones a killed run left behind, one at a time
+
+Each stage only moves a memo forward, so a run killed at any point resumes on the next one.
+"""
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from audio.decode import AudioError, file_mtime, looks_like_audio, probe
+from audio.transcribe import Transcriber, TranscriptionSettings
+from storage import memos as store
+from storage.db import StorageError, describe_storage_error, open_database
+from storage.library import copy_into_library, hash_file, library_path_for, remove_partial_copies
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ImportEvent:
+    """One thing that happened to one file or memo, for progress displays."""
+
+    kind: str  # skipped / failed / queued / started / done / empty
+    path: str
+    reason: str | None = None
+    memo_id: int | None = None
+    duration: float = 0.0
+
+
+@dataclass
+class ImportProgress:
+    files_done: int = 0
+    files_total: int = 0
+    seconds_done: float = 0.0
+    seconds_total: float = 0.0
+    started_at: float = field(default_factory=time.monotonic)
+
+    def seconds_left(self) -> float | None:
+        """Time left, from the audio seconds per wall second seen so far."""
+        elapsed = time.monotonic() - self.started_at
+        if self.seconds_done <= 0 or elapsed <= 0:
+            return None
+        return (self.seconds_total - self.seconds_done) * elapsed / self.seconds_done
+
+
+@dataclass
+class ImportReport:
+    events: list[ImportEvent] = field(default_factory=list)
+
+    def of_kind(self, *kinds: str) -> list[ImportEvent]:
+        return [event for event in self.events if event.kind in kinds]
+
+
+EventCallback = Callable[[ImportEvent, ImportProgress], None]
+
+
+class Importer:
+    """Imports recordings into the data folder; `run` may be called again to resume."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        settings: TranscriptionSettings | None = None,
+        on_event: EventCallback | None = None,
+        transcriber: Transcriber | None = None,
+    ):
+        self.data_dir = Path(data_dir)
+        self.settings = settings or TranscriptionSettings()
+        self.on_event = on_event or (lambda event, progress: None)
+        self._transcriber = transcriber
+        self.db = open_database(self.data_dir)
+        self.progress = ImportProgress()
+        self.report = ImportReport()
+
+    @property
+    def transcriber(self) -> Transcriber:
+        # Loaded only when there is something to transcribe: re-importing known files stays instant.
+        if self._transcriber is None:
+            self._transcriber = Transcriber(self.settings)
+        return self._transcriber
+
+    def run(self, paths: Iterable[Path]) -> ImportReport:
+        """Add the recordings under `paths`, then transcribe everything pending."""
+        remove_partial_copies(self.data_dir)
+        for path in scan(paths, self._emit):
+            self.register(path)
+        self.transcribe_pending()
+        return self.report
+
+    # -- stages -------------------------------------------------------------------------------
+
+    def register(self, path: Path) -> int | None:
+        """identify + probe + store one file; returns the memo id, or None if skipped or failed."""
+        try:
+            content_hash = hash_file(path)
+        except FileNotFoundError:
+            return self._problem(path, "the file vanished before it could be read")
+        except OSError as error:
+            return self._problem(path, f"cannot read the file ({error.strerror})")
+        existing = store.find_by_hash(self.db, content_hash)
+        if existing is not None and existing.status != store.FAILED:
+            self._emit(ImportEvent("skipped", str(path), f"already imported as memo {existing.id}", existing.id))
+            return None
+        try:
+            info = probe(path)
+        except AudioError as error:
+            return self._problem(path, str(error))
+        if existing is not None:  # failed before: try again, perhaps with another model
+            self._write(store.set_status, self.db, existing.id, store.PENDING)
+            return existing.id
+        recorded_at = info.recorded_at or file_mtime(path)
+        relative = library_path_for(content_hash, path.suffix)
+        self._write(copy_into_library, self.data_dir, path, relative)
+        memo = store.NewMemo(
+            content_hash=content_hash,
+            original_name=path.name,
+            original_path=str(path.resolve()),
+            library_path=relative,
+            recorded_at=recorded_at.isoformat(timespec="seconds"),
+            recorded_at_source="metadata" if info.recorded_at else "mtime",
+            duration=round(info.duration, 3),
+        )
+        memo_id = self._write(store.add_memo, self.db, memo)
+        self._emit(ImportEvent("queued", str(path), None, memo_id, info.duration))
+        return memo_id
+
+    def transcribe_pending(self) -> None:
+        """Transcribe the queue: pending memos and any a killed run left `transcribing`."""
+        queue = store.memos_to_transcribe(self.db)
+        self.progress = ImportProgress(files_total=len(queue), seconds_total=sum(m.duration or 0 for m in queue))
+        for memo in queue:
+            self._transcribe(memo)
+
+    def _transcribe(self, memo: store.Memo) -> None:
+        path = self.data_dir / memo.library_path
+        self._write(store.set_status, self.db, memo.id, store.TRANSCRIBING)
+        self._emit(ImportEvent("started", memo.original_name, None, memo.id, memo.duration or 0))
+        try:
+            segments = list(self._segments_with_progress(path, memo))
+        except AudioError as error:
+            self._fail(memo, str(error))
+            return
+        except (StorageError, KeyboardInterrupt):
+            raise
+        except Exception as error:  # a bug: log it whole, keep going with the other memos
+            log.exception("transcribing memo %s (%s) failed", memo.id, path)
+            self._fail(memo, f"internal error: {error!r} (see the log)")
+            return
+        status = self._write(
+            store.save_transcript,
+            self.db,
+            memo.id,
+            segments,
+            language=self.transcriber.language,
+            model=self.transcriber.model_name,
+        )
+        reason = "no speech found" if status == store.EMPTY else None
+        self._finish(ImportEvent(status, memo.original_name, reason, memo.id, memo.duration or 0), memo)
+
+    def _segments_with_progress(self, path: Path, memo: store.Memo) -> Iterator:
+        base = self.progress.seconds_done
+        for segment in self.transcriber.transcribe_file(path):
+            self.progress.seconds_done = base + min(segment.end, memo.duration or segment.end)
+            yield segment
+        self.progress.seconds_done = base
+
+    def _fail(self, memo: store.Memo, reason: str) -> None:
+        self._write(store.set_status, self.db, memo.id, store.FAILED, reason)
+        self._finish(ImportEvent("failed", memo.original_name, reason, memo.id), memo)
+
+    def _finish(self, event: ImportEvent, memo: store.Memo) -> None:
+        self.progress.files_done += 1
+        self.progress.seconds_done += memo.duration or 0
+        self._emit(event)
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _problem(self, path: Path, reason: str) -> None:
+        self._emit(ImportEvent("failed", str(path), reason))
+        try:
+            store.record_problem(self.db, str(path), reason)
+        except sqlite3.Error:
+            log.debug("could not record the problem with %s", path, exc_info=True)
+        return None
+
+    def _write(self, function, *args, **kwargs):
+        """Run a write to the data folder; a full or read-only disk stops the import with a clear reason."""
+        try:
+            return function(*args, **kwargs)
+        except (OSError, sqlite3.OperationalError) as error:
+            if isinstance(error, OSError) and error.errno not in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT):
+                raise
+            raise StorageError(describe_storage_error(error, self.data_dir)) from error
+
+    def _emit(self, event: ImportEvent) -> None:
+        self.report.events.append(event)
+        self.on_event(event, self.progress)
+
+
+def scan(paths: Iterable[Path], emit: Callable[[ImportEvent], None]) -> Iterator[Path]:
+    """Audio files under `paths` (recursively, sorted, hidden files ignored); the rest reported as skipped."""
+    for root in paths:
+        root = Path(root)
+        if root.is_dir():
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    if not name.startswith("."):
+                        yield from _audio_or_skip(Path(dirpath) / name, emit)
+        elif root.exists():
+            yield from _audio_or_skip(root, emit)
+        else:
+            emit(ImportEvent("failed", str(root), "no such file or folder"))
+
+
+def _audio_or_skip(path: Path, emit: Callable[[ImportEvent], None]) -> Iterator[Path]:
+    if looks_like_audio(path):
+        yield path
+    else:
+        emit(ImportEvent("skipped", str(path), f"not an audio file ({path.suffix or 'no extension'})"))

@@ -1,0 +1,57 @@
+"""A terminal progress bar for imports: files done, audio time done, time left."""
+from __future__ import annotations
+
+import sys
+
+from tqdm import tqdm
+
+from app.importer import ImportEvent, ImportProgress
+
+
+def clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+class ImportProgressBar:
+    """Prints one line per problem and keeps a bar for the transcription queue (on a terminal only)."""
+
+    def __init__(self, stream=sys.stderr, show_bar: bool | None = None):
+        self.stream = stream
+        self.show_bar = stream.isatty() if show_bar is None else show_bar
+        self.bar: tqdm | None = None
+
+    def __call__(self, event: ImportEvent, progress: ImportProgress) -> None:
+        if event.kind in ("skipped", "failed"):
+            self._write(f"{event.kind}: {event.path}: {event.reason}")
+        elif event.kind == "empty":
+            self._write(f"empty: {event.path}: {event.reason}")
+        if not self.show_bar or progress.files_total == 0:
+            return
+        if self.bar is None:
+            self.bar = tqdm(
+                total=progress.seconds_total, file=self.stream, unit="s", dynamic_ncols=True,
+                bar_format="{desc} |{bar}| {postfix}",
+            )
+        self.bar.n = progress.seconds_done
+        self.bar.set_description_str(f"files {progress.files_done}/{progress.files_total}")
+        self.bar.set_postfix_str(
+            f"audio {clock(progress.seconds_done)}/{clock(progress.seconds_total)}, "
+            f"{clock(progress.seconds_left())} left"
+        )
+        if progress.files_done == progress.files_total and event.kind not in ("queued", "started"):
+            self.close()
+
+    def _write(self, line: str) -> None:
+        if self.bar is not None:
+            self.bar.write(line, file=self.stream)
+        else:
+            print(line, file=self.stream)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

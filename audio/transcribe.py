@@ -1,0 +1,104 @@
+"""Transcription with faster-whisper, streamed chunk by chunk, with hallucinations and loops removed."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from audio.cleanup import clean_segments
+from audio.decode import iter_chunks
+from audio.models import ModelChoice, load_whisper_model, pick_device, resolve_model
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Word:
+    start: float
+    end: float
+    word: str
+    probability: float
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    compression_ratio: float = 1.0
+    words: list[Word] = field(default_factory=list)
+
+
+@dataclass
+class TranscriptionSettings:
+    model: str = "tiny.en"
+    language: str = "auto"  # "auto" or a code such as "en"
+    device: str = "auto"
+    vocabulary: Sequence[str] = ()  # names and jargon, passed to Whisper as hotwords
+    allow_download: bool = False
+    beam_size: int = 5
+    chunk_seconds: float = 300.0  # decoded audio held in memory at once, at most (plus 10 s)
+
+    def whisper_options(self) -> dict:
+        """The faster-whisper `transcribe()` keyword arguments these settings imply."""
+        return dict(
+            language=None if self.language in ("", "auto", None) else self.language,
+            beam_size=self.beam_size,
+            vad_filter=True,
+            condition_on_previous_text=False,
+            word_timestamps=True,
+            hotwords=" ".join(self.vocabulary) or None,
+        )
+
+
+class Transcriber:
+    """A loaded Whisper model plus the settings to run it with."""
+
+    def __init__(self, settings: TranscriptionSettings | None = None):
+        self.settings = settings or TranscriptionSettings()
+        self.choice: ModelChoice = resolve_model(self.settings.model, allow_download=self.settings.allow_download)
+        device, compute_type = pick_device(self.settings.device)
+        self.model = load_whisper_model(self.choice.location, device, compute_type)
+        self.language: str | None = None  # the language of the last transcription
+
+    @property
+    def model_name(self) -> str:
+        return self.choice.name
+
+    def transcribe_file(self, path: Path) -> Iterator[Segment]:
+        """Yield the cleaned segments of `path` as they are decoded; streamed, bounded memory.
+
+        Raises audio.decode.AudioError for files that can't be decoded at all.
+        """
+        options = self.settings.whisper_options()
+        self.language = options["language"]
+        for offset, samples in iter_chunks(Path(path), self.settings.chunk_seconds):
+            yield from clean_segments(self._transcribe_samples(samples, offset, options))
+            # Detect the language once per file, not per chunk (detection costs ~0.7 s).
+            options["language"] = self.language
+
+    def transcribe_samples(self, samples: np.ndarray, offset: float = 0.0) -> list[Segment]:
+        """Transcribe 16 kHz mono float32 samples already in memory (live capture, tests)."""
+        return list(clean_segments(self._transcribe_samples(samples, offset, self.settings.whisper_options())))
+
+    def _transcribe_samples(self, samples: np.ndarray, offset: float, options: dict) -> Iterator[Segment]:
+        segments, info = self.model.transcribe(samples, **options)
+        self.language = info.language
+        for raw in segments:
+            yield Segment(
+                start=round(raw.start + offset, 3),
+                end=round(raw.end + offset, 3),
+                text=raw.text.strip(),
+                avg_logprob=raw.avg_logprob,
+                no_speech_prob=raw.no_speech_prob,
+                compression_ratio=raw.compression_ratio,
+                words=[
+                    Word(round(w.start + offset, 3), round(w.end + offset, 3), w.word, w.probability)
+                    for w in (raw.words or ())
+                ],
+            )

@@ -1,0 +1,243 @@
+"""Queries over memos and their transcripts. Takes and returns plain dataclasses."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Iterable, Protocol, Sequence
+
+import sqlite_utils
+
+from storage.fts import to_fts_query
+
+PENDING, TRANSCRIBING, DONE, EMPTY, FAILED = "pending", "transcribing", "done", "empty", "failed"
+STATUSES = (PENDING, TRANSCRIBING, DONE, EMPTY, FAILED)
+HIGHLIGHT_START, HIGHLIGHT_END = "\x02", "\x03"
+
+
+class WordLike(Protocol):
+    start: float
+    end: float
+    word: str
+    probability: float
+
+
+class SegmentLike(Protocol):
+    start: float
+    end: float
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    words: Sequence[WordLike]
+
+
+@dataclass
+class NewMemo:
+    content_hash: str
+    original_name: str
+    original_path: str
+    library_path: str
+    recorded_at: str
+    recorded_at_source: str
+    duration: float | None
+
+
+@dataclass
+class Memo:
+    id: int
+    content_hash: str
+    original_name: str
+    original_path: str
+    library_path: str
+    recorded_at: str
+    imported_at: str
+    duration: float | None
+    status: str
+    error: str | None
+    language: str | None
+    model: str | None
+    transcript: str | None
+
+
+@dataclass
+class StoredWord:
+    start: float
+    end: float
+    word: str
+    probability: float
+
+
+@dataclass
+class StoredSegment:
+    start: float
+    end: float
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    words: list[StoredWord] = field(default_factory=list)
+
+
+@dataclass
+class SearchHit:
+    memo: Memo
+    snippet: str  # highlighted terms are wrapped in HIGHLIGHT_START / HIGHLIGHT_END
+    rank: float
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _memo(row: dict) -> Memo:
+    return Memo(**{name: row.get(name) for name in Memo.__dataclass_fields__})
+
+
+def find_by_hash(db: sqlite_utils.Database, content_hash: str) -> Memo | None:
+    rows = list(db["memos"].rows_where("content_hash = ?", [content_hash], limit=1))
+    return _memo(rows[0]) if rows else None
+
+
+def add_memo(db: sqlite_utils.Database, memo: NewMemo) -> int:
+    """Insert a pending memo and return its id (the caller checked the hash is new)."""
+    with db.atomic():
+        table = db["memos"].insert({**memo.__dict__, "status": PENDING, "imported_at": _now()})
+        db["import_problems"].delete_where("path = ?", [memo.original_path])
+    return table.last_pk
+
+
+def get_memo(db: sqlite_utils.Database, memo_id: int) -> Memo | None:
+    rows = list(db["memos"].rows_where("id = ?", [memo_id], limit=1))
+    return _memo(rows[0]) if rows else None
+
+
+def set_status(db: sqlite_utils.Database, memo_id: int, status: str, error: str | None = None) -> None:
+    assert status in STATUSES, status
+    with db.atomic():
+        db["memos"].update(memo_id, {"status": status, "error": error})
+
+
+def memos_to_transcribe(db: sqlite_utils.Database) -> list[Memo]:
+    """The transcription queue: memos not yet finished, including ones a killed run left mid-way."""
+    return [
+        _memo(row)
+        for row in db["memos"].rows_where("status in (?, ?)", [PENDING, TRANSCRIBING], order_by="id")
+    ]
+
+
+def save_transcript(
+    db: sqlite_utils.Database,
+    memo_id: int,
+    segments: Iterable[SegmentLike],
+    *,
+    language: str | None,
+    model: str,
+) -> str:
+    """Replace the memo's transcript in one transaction; the memo becomes `done`, or `empty` with no speech."""
+    segments = list(segments)
+    with db.atomic():
+        _delete_transcript(db, memo_id)
+        for position, segment in enumerate(segments):
+            segment_id = (
+                db["segments"]
+                .insert(
+                    {
+                        "memo_id": memo_id,
+                        "position": position,
+                        "start": segment.start,
+                        "end": segment.end,
+                        "text": segment.text,
+                        "avg_logprob": segment.avg_logprob,
+                        "no_speech_prob": segment.no_speech_prob,
+                    }
+                )
+                .last_pk
+            )
+            db["words"].insert_all(
+                {
+                    "segment_id": segment_id,
+                    "position": index,
+                    "start": word.start,
+                    "end": word.end,
+                    "word": word.word,
+                    "probability": word.probability,
+                }
+                for index, word in enumerate(segment.words or ())
+            )
+        transcript = " ".join(segment.text.strip() for segment in segments).strip()
+        status = DONE if transcript else EMPTY
+        db["memos"].update(
+            memo_id,
+            {"transcript": transcript, "status": status, "error": None, "language": language, "model": model},
+        )
+    return status
+
+
+def _delete_transcript(db: sqlite_utils.Database, memo_id: int) -> None:
+    db.execute("DELETE FROM words WHERE segment_id IN (SELECT id FROM segments WHERE memo_id = ?)", [memo_id])
+    db.execute("DELETE FROM segments WHERE memo_id = ?", [memo_id])
+
+
+def get_segments(db: sqlite_utils.Database, memo_id: int) -> list[StoredSegment]:
+    segments: list[StoredSegment] = []
+    ids: list[int] = []
+    for row in db["segments"].rows_where("memo_id = ?", [memo_id], order_by="position"):
+        ids.append(row["id"])
+        segments.append(
+            StoredSegment(row["start"], row["end"], row["text"], row["avg_logprob"], row["no_speech_prob"])
+        )
+    by_id = dict(zip(ids, segments))
+    if ids:
+        marks = ",".join("?" * len(ids))
+        for row in db.query(
+            f"SELECT * FROM words WHERE segment_id IN ({marks}) ORDER BY segment_id, position", ids
+        ):
+            by_id[row["segment_id"]].words.append(
+                StoredWord(row["start"], row["end"], row["word"], row["probability"])
+            )
+    return segments
+
+
+def list_memos(db: sqlite_utils.Database, *, status: str | None = None, limit: int | None = None) -> list[Memo]:
+    where, params = ("status = ?", [status]) if status else (None, [])
+    return [
+        _memo(row)
+        for row in db["memos"].rows_where(where, params, order_by="recorded_at desc, id desc", limit=limit)
+    ]
+
+
+def search(db: sqlite_utils.Database, query: str, *, limit: int = 20) -> list[SearchHit]:
+    """Full-text search over transcripts; any text a user types is safe (see storage.fts)."""
+    fts_query = to_fts_query(query)
+    if not fts_query:
+        return []
+    rows = db.query(
+        f"""
+        SELECT memos.*, snippet(memos_fts, 0, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 16) AS snippet,
+               bm25(memos_fts) AS rank
+        FROM memos_fts JOIN memos ON memos.rowid = memos_fts.rowid
+        WHERE memos_fts MATCH ?
+        ORDER BY rank LIMIT ?
+        """,
+        [fts_query, limit],
+    )
+    return [SearchHit(_memo(row), row["snippet"], row["rank"]) for row in rows]
+
+
+def status_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    counts = {status: 0 for status in STATUSES}
+    for row in db.query("SELECT status, count(*) AS n FROM memos GROUP BY status"):
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+def total_duration(db: sqlite_utils.Database) -> float:
+    return next(db.query("SELECT coalesce(sum(duration), 0) AS total FROM memos"))["total"]
+
+
+def record_problem(db: sqlite_utils.Database, path: str, reason: str) -> None:
+    """Remember a file an import could not use, and why."""
+    with db.atomic():
+        db["import_problems"].upsert({"path": path, "reason": reason, "seen_at": _now()}, pk="path")
+
+
+def list_problems(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+    return [(row["path"], row["reason"]) for row in db["import_problems"].rows_where(order_by="seen_at desc")]

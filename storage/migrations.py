@@ -1,0 +1,70 @@
+"""The schema, only ever changed by adding a named migration at the end of this file."""
+from __future__ import annotations
+
+import sqlite_utils
+
+migrations = sqlite_utils.Migrations("musings")
+
+
+@migrations()
+def m001_memos_segments_words(db: sqlite_utils.Database) -> None:
+    db["memos"].create(
+        {
+            "id": int,
+            "content_hash": str,  # sha256 of the audio file: the memo's identity
+            "original_name": str,
+            "original_path": str,
+            "library_path": str,  # relative to the data folder
+            "recorded_at": str,  # ISO 8601, UTC
+            "recorded_at_source": str,  # "metadata" or "mtime"
+            "imported_at": str,
+            "duration": float,
+            "status": str,  # pending / transcribing / done / empty / failed
+            "error": str,
+            "language": str,
+            "model": str,
+            "transcript": str,  # the segments joined: what the full-text index covers
+        },
+        pk="id",
+        not_null={"content_hash", "original_name", "status"},
+        defaults={"status": "pending"},
+    )
+    db["memos"].create_index(["content_hash"], unique=True)
+    db["memos"].create_index(["status"])
+    db["memos"].create_index(["recorded_at"])
+    db["segments"].create(
+        {
+            "id": int,
+            "memo_id": int,
+            "position": int,
+            "start": float,
+            "end": float,
+            "text": str,
+            "avg_logprob": float,
+            "no_speech_prob": float,
+        },
+        pk="id",
+        foreign_keys=[("memo_id", "memos", "id")],
+    )
+    db["segments"].create_index(["memo_id", "position"], unique=True)
+    db["words"].create(
+        {
+            "id": int,
+            "segment_id": int,
+            "position": int,
+            "start": float,
+            "end": float,
+            "word": str,
+            "probability": float,
+        },
+        pk="id",
+        foreign_keys=[("segment_id", "segments", "id")],
+    )
+    db["words"].create_index(["segment_id", "position"], unique=True)
+    # Files seen by an import that did not become a memo (not audio, unreadable, vanished):
+    # kept so `musings status` can say why, and so they are not re-probed on every run.
+    db["import_problems"].create(
+        {"path": str, "reason": str, "seen_at": str},
+        pk="path",
+    )
+    db["memos"].enable_fts(["transcript"], tokenize="porter unicode61", create_triggers=True)
