@@ -82,7 +82,8 @@ def cmd_import(args, data_dir: Path) -> int:
                                      vocabulary=vocabulary, allow_download=args.allow_download)
     bar = ImportProgressBar(show_bar=False if args.json else None)
     try:
-        report = Importer(data_dir, settings, on_event=bar).run(args.paths)
+        with Importer(data_dir, settings, on_event=bar) as importer:
+            report = importer.run(args.paths)
     finally:
         bar.close()
     counts = {kind: len(report.of_kind(kind)) for kind in ("done", "empty", "skipped", "failed")}

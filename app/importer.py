@@ -99,6 +99,15 @@ class Importer:
         self.transcribe_pending()
         return self.report
 
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> "Importer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # -- stages -------------------------------------------------------------------------------
 
     def register(self, path: Path) -> int | None:

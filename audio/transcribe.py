@@ -42,7 +42,8 @@ class TranscriptionSettings:
     vocabulary: Sequence[str] = ()  # names and jargon, passed to Whisper as hotwords
     allow_download: bool = False
     beam_size: int = 5
-    chunk_seconds: float = 300.0  # decoded audio held in memory at once, at most (plus 10 s)
+    # Decoded audio held at once (plus 10 s): faster-whisper's VAD and features cost ~1 MB per second of it.
+    chunk_seconds: float = 120.0
 
     def whisper_options(self) -> dict:
         """The faster-whisper `transcribe()` keyword arguments these settings imply."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from pathlib import Path
 
@@ -41,10 +42,19 @@ def open_database(data_dir: Path) -> sqlite_utils.Database:
 def describe_storage_error(error: BaseException, data_dir: Path) -> str:
     """A one-line, user-readable reason for a failure to write to the data folder."""
     text = str(error).lower()
-    if "readonly" in text or "read-only" in text or getattr(error, "errno", None) == 30:
+    if "readonly" in text or "read-only" in text or getattr(error, "errno", None) == 30 or _read_only(data_dir):
         return f"the data folder {data_dir} is read-only"
     if "disk is full" in text or "no space" in text or getattr(error, "errno", None) == 28:
         return f"the disk holding {data_dir} is full"
     if "unable to open" in text or getattr(error, "errno", None) == 13:
         return f"cannot open the data folder {data_dir} (permission denied or not a folder)"
     return f"cannot use the data folder {data_dir}: {error}"
+
+
+def _read_only(folder: Path) -> bool:
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False

@@ -1,0 +1,47 @@
+"""A two-hour recording imports with bounded memory: it is streamed, never loaded whole."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from audio.decode import iter_chunks
+from tests.audio.test_decode import write_long_wav
+from tests.conftest import DATA, ROOT
+
+PEAK_RSS = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+"""
+
+
+def import_peak_mb(path, data_dir) -> int:
+    command = [sys.executable, "-c", PEAK_RSS, sys.executable, "-m", "app.cli", "--data-dir", str(data_dir),
+               "import", str(path)]
+    return int(subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True, timeout=900).stdout)
+
+
+@pytest.mark.slow
+def test_two_hour_file_imports_with_bounded_memory(tmp_path):
+    speech = np.concatenate([c for _, c in iter_chunks(DATA / "formats/jfk.mp3")])[::2]
+    long_file, half_hour = tmp_path / "two-hours.wav", tmp_path / "half-hour.wav"
+    write_long_wav(long_file, 2 * 3600, speech)  # 115 MB at 8 kHz; 460 MB as 16 kHz float32 in memory
+    write_long_wav(half_hour, 1800, speech)
+    half_hour_peak = import_peak_mb(half_hour, tmp_path / "half")
+    long_peak = import_peak_mb(long_file, tmp_path / "long")
+    print(f"peak RSS: half-hour file {half_hour_peak} MB, two-hour file {long_peak} MB")
+    assert long_peak < half_hour_peak + 100  # four times the audio (+345 MB as float32), about the same memory
+    assert long_peak < 800
+
+    shown = subprocess.run([sys.executable, "-m", "app.cli", "--data-dir", str(tmp_path / "long"), "show", "1",
+                            "--json"], cwd=ROOT, capture_output=True, text=True, check=True)
+    memo = json.loads(shown.stdout)
+    assert memo["duration"] == pytest.approx(7200, abs=1)
+    texts = [s["text"].lower() for s in memo["segments"]]
+    assert "country" in texts[0] + texts[1] if len(texts) > 1 else texts[0]
+    assert memo["segments"][-1]["end"] > 7190  # the speech at the very end, at its true time
+    assert "country" in " ".join(texts[-2:])
