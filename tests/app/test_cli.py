@@ -1,0 +1,48 @@
+"""The read commands of the real CLI, in child processes, on a real imported data folder."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from app.importer import Importer
+from tests.conftest import DATA, run_musings
+
+
+@pytest.fixture
+def imported(tmp_path, transcriber):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(DATA / "formats/jfk.mp3", folder)
+    shutil.copy(DATA / "speech/fleurs_en_opus/fleurs-en-001.ogg", folder)
+    data_dir = tmp_path / "data"
+    with Importer(data_dir, transcriber=transcriber) as importer:
+        importer.run([folder])
+    return data_dir
+
+
+def test_list_show_search_status(imported):
+    memos = json.loads(run_musings("list", "--json", data_dir=imported, check=True).stdout)
+    assert sorted(m["original_name"] for m in memos) == ["fleurs-en-001.ogg", "jfk.mp3"]
+    jfk = next(m for m in memos if m["original_name"] == "jfk.mp3")
+
+    shown = run_musings("show", str(jfk["id"]), data_dir=imported, check=True).stdout
+    assert "[0:00 →" in shown and "fellow Americans" in shown
+    detail = json.loads(run_musings("show", str(jfk["id"]), "--json", data_dir=imported, check=True).stdout)
+    assert detail["segments"][0]["words"][0]["word"].strip()
+
+    hits = json.loads(run_musings("search", "country", "--json", data_dir=imported, check=True).stdout)
+    assert [h["memo_id"] for h in hits] == [jfk["id"]] and "**country**" in hits[0]["snippet"]
+    plain = run_musings("search", '"fellow americans" (', data_dir=imported, check=True).stdout
+    assert "[fellow Americans]" in plain
+
+    status = json.loads(run_musings("status", "--json", data_dir=imported, check=True).stdout)
+    assert status["memos"]["done"] == 2 and status["audio_seconds"] > 19
+
+
+def test_unknown_memo_and_bad_model_are_one_line_errors(imported, tmp_path):
+    missing = run_musings("show", "999", data_dir=imported)
+    assert missing.returncode == 1 and missing.stderr.strip() == "musings: no memo 999"
+    bad_model = run_musings("import", str(DATA / "formats/jfk.mp3"), "--model", "large-v3", data_dir=tmp_path / "d")
+    assert bad_model.returncode == 2 and "--allow-download" in bad_model.stderr
