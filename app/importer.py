@@ -149,6 +149,8 @@ class Importer:
         """Transcribe the queue: pending memos and any a killed run left `transcribing`."""
         queue = store.memos_to_transcribe(self.db)
         self.progress = ImportProgress(files_total=len(queue), seconds_total=sum(m.duration or 0 for m in queue))
+        if queue:
+            self.transcriber  # a wrong model choice stops here, before any memo is touched
         for memo in queue:
             self._transcribe(memo)
 
