@@ -1,0 +1,5 @@
+"""What the memos mean: embeddings, themes, titles, related ideas, ranking.
+
+Pure and Qt-free: texts and vectors in, labels and rankings out. Never imports app,
+audio or storage.
+"""
