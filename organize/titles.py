@@ -46,8 +46,9 @@ def title_for(text: str) -> str:
     """A capitalised title of at most 6 words for one memo (``"Untitled memo"`` if empty)."""
     phrases = candidate_phrases(text)
     all_words = words_of(text)
-    if not phrases:  # only fillers and stop words: nothing worth a title
-        return UNTITLED
+    if not phrases:  # only fillers and stop words: a short memo is its own title
+        said = [w for w in all_words if w not in SPEECH_FILLERS]
+        return _capitalise(said) if 0 < len(said) <= 3 else UNTITLED
     if len(all_words) <= 3:  # very short memo: its own words are the best title
         return _capitalise(all_words)
     frequency: Counter[str] = Counter()

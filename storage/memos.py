@@ -56,6 +56,10 @@ class Memo:
     language: str | None
     model: str | None
     transcript: str | None
+    title: str | None = None
+    title_edited: int = 0
+    theme_id: int | None = None
+    theme_pinned: int = 0
 
 
 @dataclass

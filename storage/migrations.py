@@ -68,3 +68,24 @@ def m001_memos_segments_words(db: sqlite_utils.Database) -> None:
         pk="path",
     )
     db["memos"].enable_fts(["transcript"], tokenize="porter unicode61", create_triggers=True)
+
+
+@migrations()
+def m002_themes_titles_embeddings(db: sqlite_utils.Database) -> None:
+    db["themes"].create(
+        {"id": int, "name": str, "name_edited": int, "centroid": bytes, "created_at": str},
+        pk="id",
+        not_null={"name"},
+        defaults={"name_edited": 0},
+    )
+    memos = db["memos"]
+    memos.add_column("title", str)
+    memos.add_column("title_edited", int, not_null_default=0)
+    memos.add_column("theme_id", int)  # NULL = Unsorted
+    memos.add_column("theme_pinned", int, not_null_default=0)  # 1 = the user put it there
+    memos.create_index(["theme_id"])
+    db["embeddings"].create(
+        {"memo_id": int, "model": str, "vector": bytes},
+        pk="memo_id",
+        foreign_keys=[("memo_id", "memos", "id")],
+    )

@@ -1,0 +1,44 @@
+"""The export use case: the library as a Markdown vault (see app.export for the files it writes)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+
+from app.export import ExportMemo, ExportResult, ExportSegment, ExportTheme, export_vault
+from organize import related as related_memos
+from organize.embeddings import MODEL_NAME
+from storage import memos as store
+from storage import organizing as org
+
+RELATED_PER_MEMO = 5
+RELATED_MIN_SCORE = 0.35
+
+
+def export_library(db: sqlite_utils.Database, data_dir: Path, target: Path) -> ExportResult:
+    """Write (or update) a vault in `target` with every transcribed memo, its theme and related memos."""
+    themes = {t.id: t for t in org.list_themes(db)}
+    ids, vectors = org.load_embeddings(db, MODEL_NAME)
+    row_of = {memo_id: i for i, memo_id in enumerate(ids)}
+    memos = []
+    for memo in store.list_memos(db, status=store.DONE):
+        related = []
+        if memo.id in row_of:
+            related = [(ids[i], round(score, 2)) for i, score in
+                       related_memos.related(vectors, row_of[memo.id], k=RELATED_PER_MEMO)
+                       if score >= RELATED_MIN_SCORE]
+        theme = themes.get(memo.theme_id)
+        memos.append(ExportMemo(
+            id=memo.id,
+            title=memo.title or memo.original_name,
+            recorded_at=memo.recorded_at,
+            duration=memo.duration,
+            theme=theme.name if theme else None,
+            tags=["musings"],
+            segments=[ExportSegment(s.start, s.end, s.text) for s in store.get_segments(db, memo.id)],
+            audio_path=data_dir / memo.library_path,
+            related=related,
+            near_duplicates=[other for other, score in related if related_memos.is_near_duplicate(score)],
+        ))
+    export_themes = [ExportTheme(t.id, t.name, org.memos_of_theme(db, t.id)) for t in themes.values()]
+    return export_vault(Path(target), memos, export_themes)

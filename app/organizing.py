@@ -1,0 +1,168 @@
+"""The organize use case: embed new memos, title them, put them into themes, find related ones, search.
+
+Themes are stable: a new memo is placed into the nearest existing theme at once; a full re-clustering
+(on demand, or when Unsorted grows) maps new clusters onto the old themes so ids and names survive, and
+every correction the user made (rename, merge, move) is passed back in and kept.
+"""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import sqlite_utils
+
+from organize import related as related_memos
+from organize.embeddings import MODEL_NAME, Embedder
+from organize.search import fuse_rankings, semantic_scores, top_k
+from organize.themes import Theme, build_themes, place, stabilise
+from organize.titles import title_for
+from storage import memos as store
+from storage import organizing as org
+
+log = logging.getLogger(__name__)
+
+# Re-cluster on its own when this share of organised memos sits in Unsorted (and at least this many).
+RECLUSTER_UNSORTED_SHARE = 0.15
+RECLUSTER_UNSORTED_MIN = 10
+MIN_MEMOS_FOR_THEMES = 6
+SEMANTIC_MIN_SCORE = 0.2
+
+
+@dataclass
+class RelatedMemo:
+    memo: store.Memo
+    score: float
+    near_duplicate: bool
+
+
+@dataclass
+class SearchResult:
+    memo: store.Memo
+    snippet: str
+    matched_by: str  # keyword / semantic / both
+
+
+def start_loading_embedder() -> Future:
+    """Start importing sentence-transformers and loading the model in the background (4–6 s)."""
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedder")
+    future = executor.submit(Embedder)
+    executor.shutdown(wait=False)
+    return future
+
+
+class Organizer:
+    """Organize use cases over one database; the embedder is loaded on first need."""
+
+    def __init__(self, db: sqlite_utils.Database, embedder: Embedder | Future | None = None):
+        self.db = db
+        self._embedder = embedder
+
+    @property
+    def embedder(self) -> Embedder:
+        if isinstance(self._embedder, Future):
+            self._embedder = self._embedder.result()
+        if self._embedder is None:
+            self._embedder = Embedder()
+        return self._embedder
+
+    # -- after an import ---------------------------------------------------------------------
+
+    def organize_new(self) -> int:
+        """Embed and title memos that lack it, place them into themes; re-cluster when due.
+
+        Returns how many memos were embedded.
+        """
+        todo = org.memos_needing_embedding(self.db, MODEL_NAME)
+        if todo:
+            vectors = self.embedder.embed([text for _, text in todo])
+            org.save_embeddings(self.db, MODEL_NAME, {memo_id: v for (memo_id, _), v in zip(todo, vectors)})
+            for memo_id, text in todo:
+                org.set_title(self.db, memo_id, title_for(text), by_user=False)
+            self._place(dict(zip((memo_id for memo_id, _ in todo), vectors)))
+        if self._reclustering_due():
+            self.recluster()
+        return len(todo)
+
+    def _place(self, vectors: dict[int, np.ndarray]) -> None:
+        themes = [t for t in org.list_themes(self.db) if t.centroid is not None]
+        if not themes:
+            return
+        centroids = np.stack([t.centroid for t in themes])
+        current = org.placements(self.db)
+        for memo_id, vector in vectors.items():
+            if current[memo_id].pinned:
+                continue
+            row = place(vector, centroids)
+            org.place_memo(self.db, memo_id, None if row is None else themes[row].id)
+
+    def _reclustering_due(self) -> bool:
+        ids, _ = org.load_embeddings(self.db, MODEL_NAME)
+        if len(ids) < MIN_MEMOS_FOR_THEMES:
+            return False
+        if not org.list_themes(self.db):
+            return True
+        unsorted = len(org.memos_of_theme(self.db, None))
+        return unsorted >= RECLUSTER_UNSORTED_MIN and unsorted > RECLUSTER_UNSORTED_SHARE * len(ids)
+
+    def recluster(self) -> int:
+        """Rebuild all themes, keeping theme ids, names and every user correction. Returns the theme count."""
+        ids, vectors = org.load_embeddings(self.db, MODEL_NAME)
+        if not ids:
+            return 0
+        texts = [store.get_memo(self.db, memo_id).transcript or "" for memo_id in ids]
+        current = org.placements(self.db)
+        index_of = {memo_id: i for i, memo_id in enumerate(ids)}
+        pinned = {index_of[p.memo_id]: p.theme_id for p in current.values()
+                  if p.pinned and p.theme_id is not None and p.memo_id in index_of}
+        before = np.array([-1 if current[m].theme_id is None else current[m].theme_id for m in ids])
+        previous = [Theme(t.id, t.centroid, np.flatnonzero(before == t.id).tolist(), t.name)
+                    for t in org.list_themes(self.db) if t.centroid is not None]
+        model = build_themes(vectors, texts, seed=0, pinned=pinned, previous=previous)
+        labels = stabilise(model.labels, before, vectors)
+        names = {t.theme_key: t.name for t in model.themes}
+        themes = {int(key): (names[key], _centroid(vectors[labels == key]))
+                  for key in sorted(set(labels.tolist()) - {-1})}
+        assignments = {memo_id: (None if label < 0 else int(label)) for memo_id, label in zip(ids, labels)}
+        org.save_themes(self.db, themes, assignments)
+        return len(themes)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def related(self, memo_id: int, k: int = 5) -> list[RelatedMemo]:
+        ids, vectors = org.load_embeddings(self.db, MODEL_NAME)
+        if memo_id not in ids:
+            return []
+        found = related_memos.related(vectors, ids.index(memo_id), k=k)
+        return [RelatedMemo(store.get_memo(self.db, ids[i]), score, related_memos.is_near_duplicate(score))
+                for i, score in found]
+
+    def search(self, query: str, *, mode: str = "hybrid", limit: int = 20) -> list[SearchResult]:
+        """Keyword (FTS5) and meaning (embeddings) merged by reciprocal rank fusion; or one of them."""
+        keyword_hits = store.search(self.db, query, limit=50) if mode in ("hybrid", "keyword") else []
+        snippets = {hit.memo.id: hit.snippet for hit in keyword_hits}
+        semantic_ids: list[int] = []
+        if mode in ("hybrid", "semantic"):
+            ids, vectors = org.load_embeddings(self.db, MODEL_NAME)
+            if ids and query.strip():
+                scores = semantic_scores(self.embedder.embed([query])[0], vectors)
+                semantic_ids = [ids[i] for i in top_k(scores, 50) if scores[i] >= SEMANTIC_MIN_SCORE]
+        keyword_ids = [hit.memo.id for hit in keyword_hits]
+        results = []
+        for memo_id in fuse_rankings(keyword_ids, semantic_ids)[:limit]:
+            memo = store.get_memo(self.db, memo_id)
+            how = ("both" if memo_id in snippets and memo_id in semantic_ids
+                   else "keyword" if memo_id in snippets else "semantic")
+            results.append(SearchResult(memo, snippets.get(memo_id) or _opening(memo.transcript), how))
+        return results
+
+
+def _centroid(vectors: np.ndarray) -> np.ndarray:
+    mean = vectors.mean(axis=0)
+    return mean / max(float(np.linalg.norm(mean)), 1e-12)
+
+
+def _opening(text: str | None, words: int = 16) -> str:
+    parts = (text or "").split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")

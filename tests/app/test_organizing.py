@@ -1,0 +1,138 @@
+"""Themes, titles, related memos and hybrid search over a real database with real embeddings."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from app.organizing import Organizer
+from organize.embeddings import Embedder
+from storage import memos as store
+from storage import organizing as org
+from storage.db import open_database
+from tests.conftest import DATA, run_musings
+
+
+def read_hwu() -> list[dict]:
+    with open(DATA / "topics/hwu64/hwu64_kfold1_test.jsonl", encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+def add_transcribed(db, texts: list[str], start: int = 0) -> list[int]:
+    """Memos as the importer leaves them: transcribed, not yet organised."""
+    ids = []
+    for n, text in enumerate(texts, start):
+        memo_id = store.add_memo(db, store.NewMemo(f"h{n}", f"m{n}.ogg", f"/in/m{n}.ogg", f"library/h{n}.ogg",
+                                                   f"2026-01-{1 + n % 28:02d}T08:00:00+00:00", "mtime", 4.0))
+        store.save_transcript(db, memo_id, [store.StoredSegment(0, 4, text, -0.2, 0.01)], language="en", model="t")
+        ids.append(memo_id)
+    return ids
+
+
+@pytest.fixture(scope="module")
+def sample():
+    rows = read_hwu()
+    pick = np.random.default_rng(7).choice(len(rows), 160, replace=False)
+    return [rows[i] for i in pick]
+
+
+def assignment(db) -> dict[int, int | None]:
+    return {memo_id: p.theme_id for memo_id, p in org.placements(db).items()}
+
+
+def test_themes_are_found_named_and_stable(tmp_path, embedder, sample):
+    db = open_database(tmp_path)
+    add_transcribed(db, [r["text"] for r in sample[:140]])
+    organizer = Organizer(db, embedder)
+    assert organizer.organize_new() == 140
+    themes = org.list_themes(db)
+    assert 5 <= len(themes) <= 40
+    assert all(2 <= len(t.name.split()) <= 4 for t in themes)
+    assert len(org.memos_of_theme(db, None)) <= 0.05 * 140
+    first = assignment(db)
+    organizer.recluster()  # the same memos give the same themes
+    assert assignment(db) == first
+    # New memos join existing themes at once; old ones do not move.
+    new_ids = add_transcribed(db, [r["text"] for r in sample[140:]], start=140)
+    organizer.organize_new()
+    after = assignment(db)
+    assert {k: after[k] for k in first} == first
+    assert sum(after[i] is not None for i in new_ids) >= 0.6 * len(new_ids)
+    # A full re-clustering keeps most memos where they were (ids mapped onto the old themes).
+    organizer.recluster()
+    stayed = sum(assignment(db)[k] == v for k, v in first.items())
+    print(f"{stayed}/{len(first)} memos kept their theme through a full re-clustering")
+    assert stayed >= 0.65 * len(first)
+
+
+def test_user_corrections_survive_reclustering(tmp_path, embedder, sample):
+    db = open_database(tmp_path)
+    ids = add_transcribed(db, [r["text"] for r in sample])
+    organizer = Organizer(db, embedder)
+    organizer.organize_new()
+    themes = org.list_themes(db)
+    big, second, third = themes[0], themes[1], themes[2]
+    org.rename_theme(db, big.id, "My big theme")
+    org.merge_themes(db, third.id, second.id)
+    moved = org.memos_of_theme(db, big.id)[0]
+    org.place_memo(db, moved, second.id, by_user=True)
+    org.set_title(db, ids[0], "My own title", by_user=True)
+    merged_members = set(org.memos_of_theme(db, second.id))
+    organizer.recluster()
+    names = {t.id: t.name for t in org.list_themes(db)}
+    assert names[big.id] == "My big theme"
+    assert third.id not in names
+    assert merged_members <= set(org.memos_of_theme(db, second.id))
+    assert org.placements(db)[moved].theme_id == second.id
+    # Re-embedding (as after a model change) never overwrites a title the user wrote.
+    db.execute("DELETE FROM embeddings")
+    organizer.organize_new()
+    assert store.get_memo(db, ids[0]).title == "My own title"
+
+
+def test_related_flags_near_duplicates_and_search_finds_meaning(tmp_path, embedder):
+    db = open_database(tmp_path)
+    texts = ["remind me to buy a new bike helmet before the weekend ride",
+             "I need to get a new helmet for my bike before Saturday's ride",
+             "the robot arm needs a stronger gripper for picking up cups",
+             "idea for the garden: plant tomatoes along the south fence",
+             "set an alarm for six thirty tomorrow morning"]
+    ids = add_transcribed(db, texts)
+    organizer = Organizer(db, embedder)
+    organizer.organize_new()
+    related = organizer.related(ids[0], k=3)
+    assert related[0].memo.id == ids[1] and related[0].near_duplicate
+    assert not any(r.near_duplicate for r in related[1:])
+    assert all(store.get_memo(db, i).title for i in ids)
+    # No shared word with the memo: found by meaning only; keyword mode finds nothing.
+    semantic = organizer.search("vegetable patch", mode="semantic")
+    assert semantic[0].memo.id == ids[3]
+    assert organizer.search("vegetable patch", mode="keyword") == []
+    hybrid = organizer.search("gripper")
+    assert hybrid[0].memo.id == ids[2] and hybrid[0].matched_by == "both"
+
+
+def test_theme_commands(tmp_path, embedder, sample):
+    data_dir = tmp_path / "data"
+    db = open_database(data_dir)
+    add_transcribed(db, [r["text"] for r in sample[:60]])
+    Organizer(db, embedder).organize_new()
+    listed = json.loads(run_musings("themes", "--json", data_dir=data_dir, check=True).stdout)
+    first, second = listed["themes"][0], listed["themes"][1]
+    run_musings("theme", "rename", str(first["id"]), "Alarms & mornings", data_dir=data_dir, check=True)
+    run_musings("theme", "merge", str(second["id"]), str(first["id"]), data_dir=data_dir, check=True)
+    run_musings("move", "1", "Ideas to sort later", data_dir=data_dir, check=True)
+    after = json.loads(run_musings("themes", "--rebuild", "--json", data_dir=data_dir, check=True).stdout)
+    by_id = {t["id"]: t for t in after["themes"]}
+    assert by_id[first["id"]]["name"] == "Alarms & mornings"
+    assert by_id[first["id"]]["memos"] >= first["memos"] + second["memos"] - 1
+    assert second["id"] not in by_id
+    assert any(t["name"] == "Ideas to sort later" and t["memos"] >= 1 for t in after["themes"])
+    bad = run_musings("theme", "rename", "9999", "x", data_dir=data_dir)
+    assert bad.returncode == 1 and "no theme 9999" in bad.stderr
