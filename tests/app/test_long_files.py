@@ -35,7 +35,7 @@ def test_two_hour_file_imports_with_bounded_memory(tmp_path):
     long_peak = import_peak_mb(long_file, tmp_path / "long")
     print(f"peak RSS: half-hour file {half_hour_peak} MB, two-hour file {long_peak} MB")
     assert long_peak < half_hour_peak + 100  # four times the audio (+345 MB as float32), about the same memory
-    assert long_peak < 800
+    assert long_peak < 1300  # Whisper + the embedding model (torch) + bounded audio
 
     shown = subprocess.run([sys.executable, "-m", "app.cli", "--data-dir", str(tmp_path / "long"), "show", "1",
                             "--json"], cwd=ROOT, capture_output=True, text=True, check=True)
