@@ -5,15 +5,18 @@ import argparse
 import json
 import logging
 import sys
+import threading
 from dataclasses import asdict
 from pathlib import Path
 
 from app import __version__
+from app.capture import record_memo
 from app.exporting import export_library
 from app.importer import Importer
 from app.organizing import Organizer
 from app.progress import ImportProgressBar, clock
 from audio.decode import AudioError
+from audio.devices import CaptureError, list_input_devices
 from audio.models import DEFAULT_MODEL, ModelError
 from audio.transcribe import TranscriptionSettings
 from storage import memos as store
@@ -87,6 +90,17 @@ def build_parser() -> argparse.ArgumentParser:
     exporting.add_argument("folder", type=Path)
     exporting.add_argument("--json", action="store_true")
 
+    recording = commands.add_parser("record", help="record a memo from the microphone and transcribe it")
+    recording.add_argument("--seconds", type=float, help="stop after this many seconds (default: on Enter or Ctrl-C)")
+    recording.add_argument("--stop-on-silence", type=float, metavar="S", help="stop after S seconds of quiet")
+    recording.add_argument("--device", help="microphone number or name (see `musings devices`; default: the system's)")
+    recording.add_argument("--model", default=DEFAULT_MODEL, help="tiny.en (default), base, or a CTranslate2 folder")
+    recording.add_argument("--language", default="auto", help="language code, or auto (default)")
+    recording.add_argument("--json", action="store_true", help="print the outcome as JSON")
+
+    devices = commands.add_parser("devices", help="list the microphones")
+    devices.add_argument("--json", action="store_true")
+
     status = commands.add_parser("status", help="counts, queue and problems")
     status.add_argument("--json", action="store_true")
     return parser
@@ -102,8 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = resolve_data_dir(args.data_dir)
     try:
         return COMMANDS[args.command](args, data_dir)
-    except (StorageError, ModelError, AudioError) as error:
-        print(f"musings: {error}", file=sys.stderr)
+    except (StorageError, ModelError, AudioError, CaptureError) as error:
+        print(f"musings: {' '.join(str(error).split())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\nmusings: interrupted; run `musings import` again to resume where it stopped.", file=sys.stderr)
@@ -257,6 +271,49 @@ def cmd_export(args, data_dir: Path) -> int:
     return 0
 
 
+def cmd_record(args, data_dir: Path) -> int:
+    settings = TranscriptionSettings(model=args.model, language=args.language)
+    device = int(args.device) if args.device and args.device.isdigit() else args.device
+    stop_event = threading.Event()
+
+    def announce(path: Path) -> None:
+        if args.seconds is None:
+            print("Recording… press Enter to stop", file=sys.stderr, flush=True)
+            threading.Thread(target=_set_on_enter, args=(stop_event,), daemon=True).start()
+        else:
+            print(f"Recording for {args.seconds:g} s…", file=sys.stderr, flush=True)
+
+    outcome = record_memo(data_dir, settings, device=device, seconds=args.seconds,
+                          stop_on_silence=args.stop_on_silence, stop_event=stop_event, on_start=announce)
+    if args.json:
+        _print_json(asdict(outcome))
+    else:
+        print(outcome.transcript)
+    if outcome.error:
+        print(f"musings: {' '.join(outcome.error.split())}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _set_on_enter(stop_event: threading.Event) -> None:
+    # At end of input (stdin not a terminal) keep recording: stop with --seconds, silence or Ctrl-C.
+    if sys.stdin is not None and sys.stdin.readline():
+        stop_event.set()
+
+
+def cmd_devices(args, data_dir: Path) -> int:
+    devices = list_input_devices()
+    if args.json:
+        _print_json([asdict(device) for device in devices])
+        return 0
+    for device in devices:
+        mark = "  (default)" if device.is_default else ""
+        print(f"{device.index:>3}  {device.name}  {device.channels} ch, {device.default_samplerate:g} Hz{mark}")
+    if not devices:
+        print("no microphones found", file=sys.stderr)
+    return 0
+
+
 def cmd_status(args, data_dir: Path) -> int:
     db = open_database(data_dir)
     counts = store.status_counts(db)
@@ -286,7 +343,8 @@ def _print_json(value) -> None:
 
 
 COMMANDS = {"import": cmd_import, "list": cmd_list, "show": cmd_show, "search": cmd_search, "status": cmd_status,
-            "themes": cmd_themes, "theme": cmd_theme, "move": cmd_move, "title": cmd_title, "related": cmd_related, "export": cmd_export}
+            "themes": cmd_themes, "theme": cmd_theme, "move": cmd_move, "title": cmd_title, "related": cmd_related, "export": cmd_export,
+            "record": cmd_record, "devices": cmd_devices}
 
 if __name__ == "__main__":
     sys.exit(main())

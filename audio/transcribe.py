@@ -9,7 +9,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from audio.cleanup import clean_segments
-from audio.decode import iter_chunks
+from audio.decode import SAMPLE_RATE, iter_chunks
 from audio.models import ModelChoice, load_whisper_model, pick_device, resolve_model
 
 log = logging.getLogger(__name__)
@@ -88,10 +88,20 @@ class Transcriber:
         return list(clean_segments(self._transcribe_samples(samples, offset, self.settings.whisper_options())))
 
     def _transcribe_samples(self, samples: np.ndarray, offset: float, options: dict) -> Iterator[Segment]:
+        segments = self._whisper(samples, offset, options)
+        # Whisper sometimes ends a 30 s window early and skips the rest of it ("seek to window end"),
+        # silently dropping whole sentences of a long memo. Speech the VAD heard but no segment covers
+        # is transcribed again on its own.
+        for start, end in _uncovered_speech(samples, segments, offset):
+            piece = samples[int((start - offset) * SAMPLE_RATE) : int((end - offset) * SAMPLE_RATE)]
+            segments.extend(self._whisper(piece, start, options))
+        yield from sorted(segments, key=lambda segment: segment.start)
+
+    def _whisper(self, samples: np.ndarray, offset: float, options: dict) -> list[Segment]:
         segments, info = self.model.transcribe(samples, **options)
         self.language = info.language
-        for raw in segments:
-            yield Segment(
+        return [
+            Segment(
                 start=round(raw.start + offset, 3),
                 end=round(raw.end + offset, 3),
                 text=raw.text.strip(),
@@ -103,3 +113,28 @@ class Transcriber:
                     for w in (raw.words or ())
                 ],
             )
+            for raw in segments
+        ]
+
+
+MIN_UNCOVERED_SECONDS = 2.0
+
+
+def _uncovered_speech(samples: np.ndarray, segments: list[Segment], offset: float) -> list[tuple[float, float]]:
+    """(start, end) in file time of VAD speech regions that no segment overlaps for ≥ 2 s."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    covered = [(s.start, s.end) for s in segments]
+    gaps = []
+    for region in get_speech_timestamps(samples, VadOptions()):
+        start, end = offset + region["start"] / SAMPLE_RATE, offset + region["end"] / SAMPLE_RATE
+        cursor = start
+        for seg_start, seg_end in sorted(covered):
+            if seg_end <= cursor or seg_start >= end:
+                continue
+            if seg_start - cursor >= MIN_UNCOVERED_SECONDS:
+                gaps.append((max(start, cursor - 0.2), seg_start))
+            cursor = max(cursor, seg_end)
+        if end - cursor >= MIN_UNCOVERED_SECONDS:
+            gaps.append((max(start, cursor - 0.2), end))
+    return gaps

@@ -1,0 +1,213 @@
+"""The record use case: microphone -> recording in the inbox -> memo, transcribed while recording.
+
+    recover   finish and import any recording a crash left in the inbox (<data_dir>/recordings)
+    record    Recorder writes <inbox>/<UTC time>.ogg; LiveTranscriber transcribes it as it comes in
+    stop      after `seconds`, `stop_on_silence` seconds of quiet, `stop_event`, Ctrl-C or a capture error
+    import    the Importer adds the file like any other recording, reusing the live transcript
+              (Whisper runs on the file again only if live transcription failed)
+
+A recording leaves the inbox once it is a memo, so whatever is still there was interrupted.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from app.importer import Importer
+from audio.live import LiveTranscriber
+from audio.recorder import CaptureError, Recorder, recover_recording
+from audio.transcribe import Segment, Transcriber, TranscriptionSettings
+from storage import memos as store
+from storage.db import open_database
+from storage.library import hash_file, library_path_for
+
+log = logging.getLogger(__name__)
+
+INBOX_DIR = "recordings"
+# An inbox file written to this recently may belong to a recording running in another process.
+IN_USE_SECONDS = 5.0
+
+
+@dataclass
+class CaptureOutcome:
+    """What one recording became. `error` is the user-readable reason it ended early, or None."""
+
+    memo_id: int | None
+    transcript: str
+    duration: float
+    error: str | None = None
+    live_transcript_used: bool = False
+
+
+def inbox_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / INBOX_DIR
+
+
+def record_memo(
+    data_dir: Path,
+    settings: TranscriptionSettings | None = None,
+    *,
+    device: int | str | None = None,
+    seconds: float | None = None,
+    stop_on_silence: float | None = None,
+    stop_event: threading.Event | None = None,
+    on_level: Callable[[float], None] | None = None,
+    on_start: Callable[[Path], None] | None = None,
+    transcriber: Transcriber | None = None,
+) -> CaptureOutcome:
+    """Record one memo from `device` and import it; blocks until the recording stopped and is imported.
+
+    `on_start(path)` is called once the microphone is recording. Raises CaptureError when recording cannot start (no or unknown microphone); a failure while
+    recording ends it early, keeps and imports what was recorded, and is reported in `error`.
+    """
+    data_dir = Path(data_dir)
+    settings = settings or TranscriptionSettings()
+    recorder = Recorder(device)  # an unknown device fails here, before the model is loaded
+    transcriber = transcriber or Transcriber(settings)
+    recover_unfinished(data_dir, settings, transcriber=transcriber)
+
+    live = LiveTranscriber(transcriber)
+    recorder.add_listener(live)
+    path = inbox_dir(data_dir) / f"{dt.datetime.now(dt.timezone.utc).strftime('%Y%m%dT%H%M%S.%fZ')}.ogg"
+    try:
+        recorder.start(path)
+    except CaptureError:
+        live.finish()
+        if path.exists() and recover_recording(path) is None:
+            path.unlink()
+        raise
+    if on_start is not None:
+        on_start(path)
+    try:
+        _wait_for_stop(recorder, seconds, stop_on_silence, stop_event, on_level)
+    except KeyboardInterrupt:  # Ctrl-C is how a terminal user stops recording
+        log.info("recording stopped by Ctrl-C")
+    finally:
+        result = recorder.stop()
+    segments = live.finish()
+    if result.error:
+        log.warning("recording ended early: %s", result.error)
+    if recover_recording(path) is None:  # nothing decodable, e.g. the device failed at once
+        path.unlink(missing_ok=True)
+        return CaptureOutcome(None, "", 0.0, result.error or "Nothing was recorded.")
+    reuse = live.failed is None
+    if not reuse:
+        log.warning("%s; transcribing the recording again", live.failed)
+    memo_id = _import_recordings(data_dir, settings, transcriber, [path], {path: segments} if reuse else {})
+    transcript = _join(segments) if reuse else _stored_transcript(data_dir, memo_id)
+    return CaptureOutcome(memo_id, transcript, result.duration_seconds, result.error, reuse)
+
+
+def recover_unfinished(
+    data_dir: Path, settings: TranscriptionSettings | None = None, *, transcriber: Transcriber | None = None
+) -> list[int]:
+    """Repair and import the recordings an interrupted `record_memo` left in the inbox; returns their memo ids."""
+    inbox = inbox_dir(data_dir)
+    if not inbox.is_dir():
+        return []
+    recovered = []
+    for path in sorted(inbox.glob("*.ogg")):
+        if time.time() - path.stat().st_mtime < IN_USE_SECONDS:
+            continue
+        if recover_recording(path) is None:
+            log.warning("%s holds no readable audio; kept as %s.damaged", path, path.name)
+            path.rename(path.with_name(path.name + ".damaged"))
+            continue
+        recovered.append(path)
+    if not recovered:
+        return []
+    log.info("importing %d unfinished recording(s) from %s", len(recovered), inbox)
+    memo_ids = [_import_recordings(data_dir, settings or TranscriptionSettings(), transcriber, [path], {})
+                for path in recovered]
+    return [memo_id for memo_id in memo_ids if memo_id is not None]
+
+
+# -- import ---------------------------------------------------------------------------------------
+
+class _TranscriptReuse:
+    """A Transcriber for the Importer that answers with segments already made live for known files.
+
+    The Importer transcribes the copy in the library, so the files are matched by their library path.
+    """
+
+    def __init__(self, transcriber: Transcriber | None, settings: TranscriptionSettings,
+                 known: dict[Path, list[Segment]]) -> None:
+        self._transcriber = transcriber
+        self._settings = settings
+        self._known = known
+        self.language: str | None = None
+
+    @property
+    def real(self) -> Transcriber:
+        if self._transcriber is None:
+            self._transcriber = Transcriber(self._settings)
+        return self._transcriber
+
+    @property
+    def model_name(self) -> str:
+        return self.real.model_name
+
+    def transcribe_file(self, path: Path) -> Iterator[Segment]:
+        known = self._known.get(Path(path).resolve())
+        if known is not None:
+            self.language = self.real.language or self._settings.language
+            yield from known
+            return
+        yield from self.real.transcribe_file(path)
+        self.language = self.real.language
+
+
+def _import_recordings(data_dir: Path, settings: TranscriptionSettings, transcriber: Transcriber | None,
+                       paths: list[Path], live_segments: dict[Path, list[Segment]]) -> int | None:
+    """Import `paths` (one recording, in practice) and remove it from the inbox once it is a memo."""
+    hashes = {path: hash_file(path) for path in paths}
+    known = {(data_dir / library_path_for(hashes[path], path.suffix)).resolve(): segments
+             for path, segments in live_segments.items()}
+    memo_id = None
+    with Importer(data_dir, settings, transcriber=_TranscriptReuse(transcriber, settings, known)) as importer:
+        importer.run(paths)
+        for path in paths:
+            memo = store.find_by_hash(importer.db, hashes[path])
+            if memo is not None:  # the library holds a copy now; a failed memo is retried by `musings import`
+                memo_id = memo.id
+                path.unlink(missing_ok=True)
+    return memo_id
+
+
+def _stored_transcript(data_dir: Path, memo_id: int | None) -> str:
+    if memo_id is None:
+        return ""
+    db = open_database(data_dir)
+    try:
+        memo = store.get_memo(db, memo_id)
+    finally:
+        db.conn.close()
+    return (memo.transcript or "") if memo else ""
+
+
+def _join(segments: list[Segment]) -> str:
+    return " ".join(segment.text.strip() for segment in segments).strip()
+
+
+# -- stopping -------------------------------------------------------------------------------------
+
+def _wait_for_stop(recorder: Recorder, seconds: float | None, stop_on_silence: float | None,
+                   stop_event: threading.Event | None, on_level: Callable[[float], None] | None) -> None:
+    while True:
+        if on_level is not None:
+            on_level(recorder.level)
+        if recorder.error is not None:
+            return
+        if seconds is not None and recorder.elapsed_seconds >= seconds:
+            return
+        if stop_on_silence is not None and recorder.silence_seconds >= stop_on_silence:
+            return
+        if stop_event is not None and stop_event.wait(0.05):
+            return
+        if stop_event is None:
+            time.sleep(0.05)
