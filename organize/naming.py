@@ -12,7 +12,7 @@ import logging
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
-from organize.vocabulary import STOP_WORDS, WORD_PATTERN
+from organize.vocabulary import NAME_WORD_PATTERN, STOP_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def _vectorizer() -> CountVectorizer:
     return CountVectorizer(
         ngram_range=(1, 2),
         stop_words=sorted(STOP_WORDS),
-        token_pattern=WORD_PATTERN.pattern,
+        token_pattern=NAME_WORD_PATTERN.pattern,
         lowercase=True,
     )
 

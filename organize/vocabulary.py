@@ -18,9 +18,20 @@ SPEECH_FILLERS = frozenset(
     """.split()
 )
 
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | SPEECH_FILLERS
+# Contractions are as empty as the stop words they are made of ("we're", "it's", "don't").
+CONTRACTIONS = frozenset(
+    f"{pronoun}'{ending}"
+    for pronoun in "i you we they he she it that there here what who let".split()
+    for ending in ("m", "re", "s", "ve", "ll", "d")
+) | frozenset(
+    f"{verb}n't" for verb in "do does did ca wo is are was were could would should have has had ai must need".split()
+) | frozenset({"y'all", "can't", "won't"})
+
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | SPEECH_FILLERS | CONTRACTIONS
 
 WORD_PATTERN = re.compile(r"[a-zA-Z][a-zA-Z'\-]*[a-zA-Z]|[a-zA-Z]|\d+")
+# Names are made of words only: a bare number ("11") says nothing about a theme.
+NAME_WORD_PATTERN = re.compile(r"[a-zA-Z][a-zA-Z'\-]*[a-zA-Z]")
 
 
 def words_of(text: str) -> list[str]:
