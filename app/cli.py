@@ -4,27 +4,34 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import signal
+import subprocess
 import sys
 import threading
 from dataclasses import asdict
 from pathlib import Path
 
 from app import __version__
-from app.capture import record_memo
-from app.exporting import export_library
-from app.importer import Importer
-from app.organizing import Organizer
-from app.progress import ImportProgressBar, clock
+# The use cases (and scikit-learn, torch...) are imported by the commands that need them: then
+# `musings record --toggle`, bound to a desktop shortcut, answers in a fraction of a second.
+from app.hotkey import DEFAULT_HOTKEY, HotkeyError, start_global_hotkey
+from app.instance import AlreadyRunning, InstanceServer, send_command
 from audio.decode import AudioError
-from audio.devices import CaptureError, list_input_devices
+from audio.devices import CaptureError, find_input_device, list_input_devices
 from audio.models import DEFAULT_MODEL, ModelError
 from audio.transcribe import TranscriptionSettings
 from storage import memos as store
 from storage import organizing as org
+
+# app.organizing and app.exporting pull in scipy, scikit-learn and networkx: imported by the commands
+# that need them, so `musings list` and friends start fast.
 from storage.db import StorageError, open_database
 from storage.library import resolve_data_dir
 
 log = logging.getLogger("musings")
+
+LISTEN_LOG = "listen.log"  # where a `musings listen` started by `record --toggle` writes
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,12 +104,34 @@ def build_parser() -> argparse.ArgumentParser:
     recording.add_argument("--model", default=DEFAULT_MODEL, help="tiny.en (default), base, or a CTranslate2 folder")
     recording.add_argument("--language", default="auto", help="language code, or auto (default)")
     recording.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    recording.add_argument("--toggle", action="store_true",
+                           help="start/stop recording in the running Musings (starts `musings listen` if none runs)")
+
+    listening = commands.add_parser("listen", help="record in the background, toggled by a hotkey or `record --toggle`")
+    listening.add_argument("--night", action="store_true", help="soft sounds on start and stop, nothing shown")
+    listening.add_argument("--stop-on-silence", type=float, metavar="S", help="stop a recording after S seconds of quiet")
+    listening.add_argument("--hotkey", default=DEFAULT_HOTKEY, metavar="KEYS",
+                           help=f"global hotkey (default {DEFAULT_HOTKEY}); 'none' for no hotkey")
+    listening.add_argument("--device", help="microphone number or name (see `musings devices`; default: the system's)")
+    listening.add_argument("--model", default=DEFAULT_MODEL, help="tiny.en (default), base, or a CTranslate2 folder")
+    listening.add_argument("--language", default="auto", help="language code, or auto (default)")
+    listening.add_argument("--keep-mic-open", action="store_true",
+                           help="keep the microphone open while idle: recording starts ~0.5 s sooner")
+    listening.add_argument("--start-recording", action="store_true", help="start recording at once")
 
     devices = commands.add_parser("devices", help="list the microphones")
     devices.add_argument("--json", action="store_true")
 
+    commands.add_parser("gui", help="open the window (the same as `musings` with no command)")
+
     status = commands.add_parser("status", help="counts, queue and problems")
     status.add_argument("--json", action="store_true")
+
+    install_desktop = commands.add_parser("install-desktop",
+                                          help="add Musings to this user's application menu (no root)")
+    install_desktop.add_argument("--autostart", action="store_true",
+                                 help="also start the hotkey listener (`musings listen`) at login")
+    commands.add_parser("uninstall-desktop", help="remove exactly what install-desktop added")
     return parser
 
 
@@ -110,13 +139,17 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    if args.command is None:
-        build_parser().print_help()
-        return 0
+    if args.command in (None, "gui"):  # the desktop window; PySide6 is imported only here
+        import os
+
+        from app.gui import run_gui
+
+        explicit = args.data_dir or os.environ.get("MUSINGS_HOME")
+        return run_gui(resolve_data_dir(args.data_dir) if explicit else None, sys.argv[:1])
     data_dir = resolve_data_dir(args.data_dir)
     try:
         return COMMANDS[args.command](args, data_dir)
-    except (StorageError, ModelError, AudioError, CaptureError) as error:
+    except (StorageError, ModelError, AudioError, CaptureError, HotkeyError) as error:
         print(f"musings: {' '.join(str(error).split())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -125,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_import(args, data_dir: Path) -> int:
+    from app.importer import Importer
+    from app.progress import ImportProgressBar
+
     vocabulary = [word.strip() for entry in args.vocabulary for word in entry.split(",") if word.strip()]
     settings = TranscriptionSettings(model=args.model, language=args.language, device=args.device,
                                      vocabulary=vocabulary, allow_download=args.allow_download)
@@ -177,6 +213,9 @@ def cmd_show(args, data_dir: Path) -> int:
 
 
 def cmd_search(args, data_dir: Path) -> int:
+    from app.organizing import Organizer
+
+    
     results = Organizer(open_database(data_dir)).search(args.query, mode=args.mode or "hybrid", limit=args.limit)
     if args.json:
         _print_json([{"memo_id": r.memo.id, "title": r.memo.title, "recorded_at": r.memo.recorded_at,
@@ -191,6 +230,9 @@ def cmd_search(args, data_dir: Path) -> int:
 
 
 def cmd_themes(args, data_dir: Path) -> int:
+    from app.organizing import Organizer
+
+    
     db = open_database(data_dir)
     if args.rebuild:
         Organizer(db).recluster()
@@ -246,6 +288,9 @@ def cmd_title(args, data_dir: Path) -> int:
 
 
 def cmd_related(args, data_dir: Path) -> int:
+    from app.organizing import Organizer
+
+    
     found = Organizer(open_database(data_dir)).related(args.memo_id, k=args.limit)
     if args.json:
         _print_json([{"memo_id": r.memo.id, "title": r.memo.title, "score": round(r.score, 4),
@@ -258,6 +303,9 @@ def cmd_related(args, data_dir: Path) -> int:
 
 
 def cmd_export(args, data_dir: Path) -> int:
+    from app.exporting import export_library
+
+    
     result = export_library(open_database(data_dir), data_dir, args.folder)
     summary = {"written": len(result.written), "unchanged": result.unchanged, "removed": len(result.removed),
                "kept_user_edits": [str(p) for p in result.skipped_user_files]}
@@ -272,6 +320,10 @@ def cmd_export(args, data_dir: Path) -> int:
 
 
 def cmd_record(args, data_dir: Path) -> int:
+    if args.toggle:
+        return _toggle_recording(args, data_dir)
+    from app.capture import record_memo
+
     settings = TranscriptionSettings(model=args.model, language=args.language)
     device = int(args.device) if args.device and args.device.isdigit() else args.device
     stop_event = threading.Event()
@@ -292,6 +344,80 @@ def cmd_record(args, data_dir: Path) -> int:
     if outcome.error:
         print(f"musings: {' '.join(outcome.error.split())}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _toggle_recording(args, data_dir: Path) -> int:
+    reply = send_command("toggle")
+    if reply is None:  # nobody listening: start a background recorder that records at once
+        data_dir.mkdir(parents=True, exist_ok=True)
+        log_path = data_dir / LISTEN_LOG
+        command = [sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), "listen", "--start-recording",
+                   "--model", args.model, "--language", args.language]
+        if args.device:
+            command += ["--device", args.device]
+        with open(log_path, "ab") as log_file:
+            subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent, stdin=subprocess.DEVNULL,
+                             stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+        reply = {"ok": True, "state": "recording", "started_listener": True, "log": str(log_path)}
+    if args.json:
+        _print_json(reply)
+    elif not reply.get("ok"):
+        print(f"musings: {reply.get('error', 'the running Musings refused the request')}", file=sys.stderr)
+    elif reply["state"] == "recording":
+        print("Recording" + (f" (started `musings listen` in the background; log: {reply['log']})"
+                             if reply.get("started_listener") else ""))
+    else:
+        print("Stopped; the memo is being made")
+    return 0 if reply.get("ok") else 1
+
+
+def cmd_listen(args, data_dir: Path) -> int:
+    from app.controller import CaptureController
+
+    settings = TranscriptionSettings(model=args.model, language=args.language)
+    device = int(args.device) if args.device and args.device.isdigit() else args.device
+    find_input_device(device)  # an unknown microphone is reported now, not at the first toggle
+    done = threading.Event()
+
+    def memo_made(outcome) -> None:
+        print(f"memo {outcome.memo_id}: {clock(outcome.duration)}  {outcome.transcript[:70]}", flush=True)
+
+    def failed(message: str) -> None:
+        print(f"musings: {' '.join(message.split())}", file=sys.stderr, flush=True)
+
+    controller = CaptureController(data_dir, settings, device=device, night_mode=args.night,
+                                   stop_on_silence=args.stop_on_silence, on_memo=memo_made, on_error=failed,
+                                   keep_input_open=args.keep_mic_open)
+    if args.start_recording:
+        controller.start()  # before anything else: the user is already talking
+    server = InstanceServer(controller)
+    try:
+        server.start()
+    except AlreadyRunning as error:
+        controller.close()
+        if args.start_recording:  # two `record --toggle` raced to start a listener: pass this one on
+            reply = send_command("toggle")
+            return 0 if reply and reply.get("ok") else 1
+        print(f"musings: {error}", file=sys.stderr)
+        return 1
+    hotkey = None
+    try:
+        controller.preload()
+        if args.hotkey.lower() != "none":
+            hotkey = start_global_hotkey(args.hotkey, controller.toggle)
+        signal.signal(signal.SIGTERM, lambda *_: done.set())
+        print(f"Listening (pid {os.getpid()}); toggle with {args.hotkey if hotkey else '`musings record --toggle`'};"
+              " Ctrl-C to quit", file=sys.stderr, flush=True)
+        while not done.wait(0.5):  # a timed wait so Ctrl-C gets through
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if hotkey is not None:
+            hotkey.stop()
+        server.close()
+        controller.close()  # a recording in progress becomes a memo before we exit
     return 0
 
 
@@ -333,6 +459,46 @@ def cmd_status(args, data_dir: Path) -> int:
     return 0
 
 
+def cmd_install_desktop(args, data_dir: Path) -> int:
+    from app.desktop import DesktopError, install_desktop
+
+    try:
+        change = install_desktop(autostart=args.autostart)
+    except (DesktopError, OSError) as error:
+        print(f"musings: cannot install the desktop entry: {error}", file=sys.stderr)
+        return 2
+    for path in change.removed:
+        print(f"removed {path}")
+    for path in change.written:
+        print(f"wrote {path}")
+    for problem in change.problems:
+        print(f"musings: desktop-file-validate: {problem}", file=sys.stderr)
+    return 1 if change.problems else 0
+
+
+def cmd_uninstall_desktop(args, data_dir: Path) -> int:
+    from app.desktop import DesktopError, uninstall_desktop
+
+    try:
+        change = uninstall_desktop()
+    except (DesktopError, OSError) as error:
+        print(f"musings: cannot remove the desktop entry: {error}", file=sys.stderr)
+        return 2
+    for path in change.removed:
+        print(f"removed {path}")
+    for path in change.kept:
+        print(f"kept {path} (changed since it was installed)")
+    if not change.removed and not change.kept:
+        print("nothing to remove: the desktop entry is not installed")
+    return 0
+
+
+def clock(seconds: float | None) -> str:
+    from app.progress import clock as progress_clock  # the one clock format
+
+    return progress_clock(seconds)
+
+
 def _highlight(snippet: str, start: str, end: str) -> str:
     return snippet.replace(store.HIGHLIGHT_START, start).replace(store.HIGHLIGHT_END, end)
 
@@ -344,7 +510,8 @@ def _print_json(value) -> None:
 
 COMMANDS = {"import": cmd_import, "list": cmd_list, "show": cmd_show, "search": cmd_search, "status": cmd_status,
             "themes": cmd_themes, "theme": cmd_theme, "move": cmd_move, "title": cmd_title, "related": cmd_related, "export": cmd_export,
-            "record": cmd_record, "devices": cmd_devices}
+            "record": cmd_record, "devices": cmd_devices, "listen": cmd_listen,
+            "install-desktop": cmd_install_desktop, "uninstall-desktop": cmd_uninstall_desktop}
 
 if __name__ == "__main__":
     sys.exit(main())

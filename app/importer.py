@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from audio.decode import AudioError, file_mtime, looks_like_audio, probe
-from app.organizing import Organizer, start_loading_embedder
 from audio.transcribe import Transcriber, TranscriptionSettings
 from storage import memos as store
 from storage.db import StorageError, describe_storage_error, open_database
@@ -100,13 +99,18 @@ class Importer:
         remove_partial_copies(self.data_dir)
         for path in scan(paths, self._emit):
             self.register(path)
+        if not self.organize:
+            self.transcribe_pending()
+            return self.report
+        # Imported here: clustering pulls in scipy, scikit-learn and networkx (~0.6 s, ~85 MB).
+        from app.organizing import Organizer, start_loading_embedder
+
         organizer = None
-        if self.organize and store.memos_to_transcribe(self.db):
+        if store.memos_to_transcribe(self.db):
             # The embedding model loads (4–6 s of imports) while Whisper works.
             organizer = Organizer(self.db, start_loading_embedder())
         self.transcribe_pending()
-        if self.organize:
-            self._write((organizer or Organizer(self.db)).organize_new)
+        self._write((organizer or Organizer(self.db)).organize_new)
         return self.report
 
     def close(self) -> None:

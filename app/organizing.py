@@ -120,8 +120,11 @@ class Organizer:
         previous = [Theme(t.id, t.centroid, np.flatnonzero(before == t.id).tolist(), t.name)
                     for t in org.list_themes(self.db) if t.centroid is not None]
         model = build_themes(vectors, texts, seed=0, pinned=pinned, previous=previous)
-        labels = stabilise(model.labels, before, vectors)
-        names = {t.theme_key: t.name for t in model.themes}
+        existing = org.list_themes(self.db)
+        pinned_mask = np.zeros(len(ids), dtype=bool)
+        pinned_mask[list(pinned)] = True
+        labels = _keep_named_themes(stabilise(model.labels, before, vectors), before, existing, pinned_mask)
+        names = {t.id: t.name for t in existing} | {t.theme_key: t.name for t in model.themes}
         themes = {int(key): (names[key], _centroid(vectors[labels == key]))
                   for key in sorted(set(labels.tolist()) - {-1})}
         assignments = {memo_id: (None if label < 0 else int(label)) for memo_id, label in zip(ids, labels)}
@@ -156,6 +159,33 @@ class Organizer:
                    else "keyword" if memo_id in snippets else "semantic")
             results.append(SearchResult(memo, snippets.get(memo_id) or _opening(memo.transcript), how))
         return results
+
+
+def _keep_named_themes(labels: np.ndarray, before: np.ndarray, themes: list[org.ThemeRecord],
+                       pinned: np.ndarray) -> np.ndarray:
+    """A theme the user named survives a re-clustering.
+
+    If no new group was mapped onto it, the group holding most of its former memos takes its id; when
+    that group is itself the user's (named, or holding memos the user placed), the former memos return.
+    """
+    labels = labels.copy()
+    protected = {t.id for t in themes if t.name_edited} | {int(k) for k in labels[pinned]}
+    for theme in themes:
+        if not theme.name_edited or theme.id in labels:
+            continue
+        former = (before == theme.id) & ~pinned
+        inherited = labels[former & (labels >= 0)]
+        if len(inherited) == 0:
+            labels[former] = theme.id
+            continue
+        values, counts = np.unique(inherited, return_counts=True)
+        group = int(values[np.argmax(counts)])
+        if group in protected:
+            labels[former] = theme.id
+        else:
+            labels[(labels == group) & ~pinned] = theme.id
+            protected.add(theme.id)
+    return labels
 
 
 def _centroid(vectors: np.ndarray) -> np.ndarray:
