@@ -1,12 +1,16 @@
 """The record use case: microphone -> recording in the inbox -> memo, transcribed while recording.
 
-    recover   finish and import any recording a crash left in the inbox (<data_dir>/recordings)
     record    Recorder writes <inbox>/<UTC time>.ogg; LiveTranscriber transcribes it as it comes in
+              (`begin_recording`; the microphone starts at once, even while Whisper is still loading:
+              live transcription waits for the model and then catches up)
     stop      after `seconds`, `stop_on_silence` seconds of quiet, `stop_event`, Ctrl-C or a capture error
+    recover   finish and import any recording a crash left in the inbox (<data_dir>/recordings)
     import    the Importer adds the file like any other recording, reusing the live transcript
-              (Whisper runs on the file again only if live transcription failed)
+              (Whisper runs on the file again only if live transcription failed) (`finish_recording`)
 
 A recording leaves the inbox once it is a memo, so whatever is still there was interrupted.
+`record_memo` is the three steps in one call; `app.controller.CaptureController` drives them for
+toggled recordings.
 """
 from __future__ import annotations
 
@@ -14,13 +18,16 @@ import datetime as dt
 import logging
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
 
 from app.importer import Importer
 from audio.live import LiveTranscriber
-from audio.recorder import CaptureError, Recorder, recover_recording
+from audio.recorder import CaptureError, Recorder, RecordingResult, recover_recording
 from audio.transcribe import Segment, Transcriber, TranscriptionSettings
 from storage import memos as store
 from storage.db import open_database
@@ -48,6 +55,80 @@ def inbox_dir(data_dir: Path) -> Path:
     return Path(data_dir) / INBOX_DIR
 
 
+@dataclass
+class Recording:
+    """A recording in progress: the running recorder, its file in the inbox and its live transcription."""
+
+    recorder: Recorder
+    path: Path
+    live: LiveTranscriber
+    result: RecordingResult | None = None
+
+    def stop(self) -> RecordingResult:
+        """Stop the microphone (once; later calls return the same result)."""
+        if self.result is None:
+            self.result = self.recorder.stop()
+        return self.result
+
+
+def load_transcriber(settings: TranscriptionSettings) -> Future:
+    """Load Whisper on a background thread; the Future's result is the Transcriber (or ModelError)."""
+    future: Future = Future()
+
+    def load() -> None:
+        try:
+            future.set_result(Transcriber(settings))
+        except BaseException as error:  # handed to whoever waits for the model
+            future.set_exception(error)
+
+    threading.Thread(target=load, name="whisper-loader", daemon=True).start()
+    return future
+
+
+def begin_recording(data_dir: Path, recorder: Recorder, transcriber: Transcriber | Future) -> Recording:
+    """Start `recorder` on a new file in the inbox, transcribed live; raises CaptureError if it can't start.
+
+    `transcriber` may still be loading (a Future): the recording starts anyway.
+    """
+    live = LiveTranscriber(_WhenLoaded(transcriber) if isinstance(transcriber, Future) else transcriber)
+    recorder.add_listener(live)
+    path = inbox_dir(data_dir) / f"{dt.datetime.now(dt.timezone.utc).strftime('%Y%m%dT%H%M%S.%fZ')}.ogg"
+    try:
+        recorder.start(path)
+    except CaptureError:
+        recorder.remove_listener(live)
+        live.finish()
+        if path.exists() and recover_recording(path) is None:
+            path.unlink()
+        raise
+    return Recording(recorder, path, live)
+
+
+def finish_recording(data_dir: Path, settings: TranscriptionSettings, recording: Recording,
+                     transcriber: Transcriber | Future) -> CaptureOutcome:
+    """Stop the recording (if still running), wait for its transcript and make it a memo.
+
+    Raises ModelError when Whisper can't load; the recording then stays in the inbox for recovery.
+    """
+    recorder, path, live = recording.recorder, recording.path, recording.live
+    result = recording.stop()
+    recorder.remove_listener(live)
+    segments = live.finish()
+    error = result.error
+    if error:
+        log.warning("recording ended early: %s", error)
+    if recover_recording(path) is None:  # nothing decodable, e.g. the device failed at once
+        path.unlink(missing_ok=True)
+        return CaptureOutcome(None, "", 0.0, error or "Nothing was recorded.")
+    model = transcriber.result() if isinstance(transcriber, Future) else transcriber
+    reuse = live.failed is None
+    if not reuse:
+        log.warning("%s; transcribing the recording again", live.failed)
+    memo_id = _import_recordings(data_dir, settings, model, [path], {path: segments} if reuse else {})
+    transcript = _join(segments) if reuse else _stored_transcript(data_dir, memo_id)
+    return CaptureOutcome(memo_id, transcript, result.duration_seconds, error, reuse)
+
+
 def record_memo(
     data_dir: Path,
     settings: TranscriptionSettings | None = None,
@@ -58,7 +139,7 @@ def record_memo(
     stop_event: threading.Event | None = None,
     on_level: Callable[[float], None] | None = None,
     on_start: Callable[[Path], None] | None = None,
-    transcriber: Transcriber | None = None,
+    transcriber: Transcriber | Future | None = None,
 ) -> CaptureOutcome:
     """Record one memo from `device` and import it; blocks until the recording stopped and is imported.
 
@@ -68,51 +149,37 @@ def record_memo(
     data_dir = Path(data_dir)
     settings = settings or TranscriptionSettings()
     recorder = Recorder(device)  # an unknown device fails here, before the model is loaded
+    # Loaded first here: loading while recording competes for the GIL with the audio callback.
     transcriber = transcriber or Transcriber(settings)
     recover_unfinished(data_dir, settings, transcriber=transcriber)
-
-    live = LiveTranscriber(transcriber)
-    recorder.add_listener(live)
-    path = inbox_dir(data_dir) / f"{dt.datetime.now(dt.timezone.utc).strftime('%Y%m%dT%H%M%S.%fZ')}.ogg"
-    try:
-        recorder.start(path)
-    except CaptureError:
-        live.finish()
-        if path.exists() and recover_recording(path) is None:
-            path.unlink()
-        raise
+    recording = begin_recording(data_dir, recorder, transcriber)
     if on_start is not None:
-        on_start(path)
+        on_start(recording.path)
     try:
-        _wait_for_stop(recorder, seconds, stop_on_silence, stop_event, on_level)
+        wait_for_stop(recorder, seconds, stop_on_silence, stop_event, on_level)
     except KeyboardInterrupt:  # Ctrl-C is how a terminal user stops recording
         log.info("recording stopped by Ctrl-C")
     finally:
-        result = recorder.stop()
-    segments = live.finish()
-    if result.error:
-        log.warning("recording ended early: %s", result.error)
-    if recover_recording(path) is None:  # nothing decodable, e.g. the device failed at once
-        path.unlink(missing_ok=True)
-        return CaptureOutcome(None, "", 0.0, result.error or "Nothing was recorded.")
-    reuse = live.failed is None
-    if not reuse:
-        log.warning("%s; transcribing the recording again", live.failed)
-    memo_id = _import_recordings(data_dir, settings, transcriber, [path], {path: segments} if reuse else {})
-    transcript = _join(segments) if reuse else _stored_transcript(data_dir, memo_id)
-    return CaptureOutcome(memo_id, transcript, result.duration_seconds, result.error, reuse)
+        recording.stop()
+    return finish_recording(data_dir, settings, recording, transcriber)
 
 
 def recover_unfinished(
-    data_dir: Path, settings: TranscriptionSettings | None = None, *, transcriber: Transcriber | None = None
+    data_dir: Path, settings: TranscriptionSettings | None = None, *, transcriber: Transcriber | None = None,
+    skip: Iterable[Path] = (),
 ) -> list[int]:
-    """Repair and import the recordings an interrupted `record_memo` left in the inbox; returns their memo ids."""
+    """Repair and import the recordings an interrupted `record_memo` left in the inbox; returns their memo ids.
+
+    Files in `skip` (recordings of this process) and files written to in the last few seconds
+    (perhaps recorded by another process) are left alone.
+    """
     inbox = inbox_dir(data_dir)
     if not inbox.is_dir():
         return []
+    skip = {Path(path).resolve() for path in skip}
     recovered = []
     for path in sorted(inbox.glob("*.ogg")):
-        if time.time() - path.stat().st_mtime < IN_USE_SECONDS:
+        if path.resolve() in skip or time.time() - path.stat().st_mtime < IN_USE_SECONDS:
             continue
         if recover_recording(path) is None:
             log.warning("%s holds no readable audio; kept as %s.damaged", path, path.name)
@@ -190,13 +257,23 @@ def _stored_transcript(data_dir: Path, memo_id: int | None) -> str:
     return (memo.transcript or "") if memo else ""
 
 
+class _WhenLoaded:
+    """Stands in for a Transcriber that is still loading: live transcription's first piece waits for it."""
+
+    def __init__(self, future: Future) -> None:
+        self._future = future
+
+    def transcribe_samples(self, samples: np.ndarray, offset: float = 0.0) -> list[Segment]:
+        return self._future.result().transcribe_samples(samples, offset)
+
+
 def _join(segments: list[Segment]) -> str:
     return " ".join(segment.text.strip() for segment in segments).strip()
 
 
 # -- stopping -------------------------------------------------------------------------------------
 
-def _wait_for_stop(recorder: Recorder, seconds: float | None, stop_on_silence: float | None,
+def wait_for_stop(recorder: Recorder, seconds: float | None, stop_on_silence: float | None,
                    stop_event: threading.Event | None, on_level: Callable[[float], None] | None) -> None:
     while True:
         if on_level is not None:

@@ -139,6 +139,9 @@ class Recorder:
         self._stall_timeout = stall_timeout_seconds
         self._listeners: list[Listener] = []
         self._stream = None
+        self._prepared_stream = None  # an input kept running between recordings (`prepare`)
+        self._capturing = False  # whether the callback queues blocks or discards them
+        self._gate = threading.Lock()  # orders the callback's queueing against stop()'s end marker
         self._writer_thread: threading.Thread | None = None
         self._reset()
 
@@ -176,6 +179,11 @@ class Recorder:
         return self._first_callback_at - self._start_called_at
 
     @property
+    def first_sample_at(self) -> float | None:
+        """`time.perf_counter()` when the first audio of this recording arrived, None until then."""
+        return self._first_callback_at
+
+    @property
     def error(self) -> CaptureError | None:
         """The failure that ended the current or last recording early, if any."""
         return self._error
@@ -190,6 +198,32 @@ class Recorder:
 
     # -- start / stop ---------------------------------------------------------------------------
 
+    @property
+    def is_prepared(self) -> bool:
+        """True while the input is kept running between recordings (see `prepare`)."""
+        return self._prepared_stream is not None
+
+    def prepare(self) -> None:
+        """Keep the input running from now on, discarding its audio until `start`, until `close`.
+
+        Starting a recording then takes milliseconds instead of the device's wake-up time (about
+        half a second on PulseAudio), at the price of an always-open microphone (the desktop's
+        "microphone in use" indicator stays on). Raises CaptureError when the device can't open.
+        """
+        if self._prepared_stream is not None:
+            return
+        stream = self._start_stream()
+        self._prepared_stream = stream
+
+    def close(self) -> None:
+        """Release an input kept open by `prepare` (stops a running recording first)."""
+        if self.is_recording:
+            self.stop()
+        stream, self._prepared_stream = self._prepared_stream, None
+        if stream is not None:
+            stream.abort(ignore_errors=True)
+            stream.close(ignore_errors=True)
+
     def start(self, path: str | os.PathLike[str]) -> None:
         """Open the device and begin writing `path` (Ogg/Opus). Raises CaptureError on failure."""
         if self.is_recording:
@@ -197,18 +231,24 @@ class Recorder:
         self._reset()
         self._start_called_at = time.perf_counter()
         self._path = Path(path)
-        stream = self._open_stream()
-        try:
+        if self._prepared_stream is not None and not self._prepared_stream.active:
+            logger.info("the prepared input stopped (device gone?); opening it again")
+            self.close()
+            self.prepare()
+        stream = self._prepared_stream
+        if stream is None:
             # Start the device first: creating the file overlaps its warm-up, blocks wait in the queue.
-            stream.start()
-        except load_sounddevice().PortAudioError as exc:
-            stream.close(ignore_errors=True)
-            raise CaptureError(f"Could not start recording from '{self.device.name}': {exc}") from exc
+            stream = self._start_stream()
+        with self._gate:
+            self._capturing = True
         try:
             self._writer = _open_writer(self._path, self.sample_rate, self._bitrate)
         except CaptureError:
-            stream.abort(ignore_errors=True)
-            stream.close(ignore_errors=True)
+            with self._gate:
+                self._capturing = False
+            if stream is not self._prepared_stream:
+                stream.abort(ignore_errors=True)
+                stream.close(ignore_errors=True)
             raise
         self._stream = stream
         self._writer_thread = threading.Thread(target=self._write_loop, name="recorder-writer", daemon=True)
@@ -222,11 +262,16 @@ class Recorder:
         stream, self._stream = self._stream, None
         if stream is not None:
             self._stopping = True
-            try:
-                stream.stop()  # waits for the last callback, so the queue then holds every block
-            except load_sounddevice().PortAudioError:
-                logger.warning("stopping the input stream failed", exc_info=True)
-            stream.close(ignore_errors=True)
+            if stream is self._prepared_stream:
+                pass  # keeps running; the gate below ends the recording between two blocks
+            else:
+                try:
+                    stream.stop()  # waits for the last callback, so the queue then holds every block
+                except load_sounddevice().PortAudioError:
+                    logger.warning("stopping the input stream failed", exc_info=True)
+                stream.close(ignore_errors=True)
+        with self._gate:
+            self._capturing = False
         if self._writer_thread is not None:
             self._blocks.put(None)
             self._writer_thread.join()
@@ -264,6 +309,15 @@ class Recorder:
         self._write_failed = False
         self._listener_resampler = av.AudioResampler(format="flt", layout="mono", rate=LISTENER_SAMPLE_RATE)
 
+    def _start_stream(self):
+        stream = self._open_stream()
+        try:
+            stream.start()
+        except load_sounddevice().PortAudioError as exc:
+            stream.close(ignore_errors=True)
+            raise CaptureError(f"Could not start recording from '{self.device.name}': {exc}") from exc
+        return stream
+
     def _open_stream(self):
         sd = load_sounddevice()
         last_error: Exception | None = None
@@ -293,14 +347,19 @@ class Recorder:
 
     def _on_audio(self, indata: np.ndarray, frames: int, time_info, status) -> None:
         # PortAudio's thread: copy and queue, nothing else.
-        if self._first_callback_at is None:
-            self._first_callback_at = time.perf_counter()
-        if status:
-            self._stream_status = str(status)
-        self._frames_captured += frames
-        self._blocks.put_nowait(indata.copy())
+        with self._gate:
+            if not self._capturing:
+                return  # a prepared input between recordings
+            if self._first_callback_at is None:
+                self._first_callback_at = time.perf_counter()
+            if status:
+                self._stream_status = str(status)
+            self._frames_captured += frames
+            self._blocks.put_nowait(indata.copy())
 
     def _on_stream_finished(self) -> None:
+        if not self._capturing:
+            return  # a prepared input that died between recordings is reopened by the next start()
         self._stream_finished = True
         self._blocks.put_nowait(np.empty((0, 1), dtype=np.float32))  # wake the writer to notice
 
