@@ -1,0 +1,517 @@
+"""The main window: record button, themes, memo list or theme map, and the open memo.
+
+Reads that take milliseconds (the memo list, one transcript) run on the UI thread with its own
+connection; everything else — import, search, export, theme changes, related ideas, the map — goes
+through the one job runner and comes back as a callback.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMenu,
+                               QSplitter, QSystemTrayIcon, QTabWidget, QVBoxLayout, QWidget)
+
+from app.gui.importing import ImportPanel, ImportQueue
+from app.gui.jobs import JobRunner
+from app.gui.library import Library
+from app.gui.memo_list import DATE_FILTERS, MemoList, passes_date_filter
+from app.gui.memo_view import MemoView
+from app.gui.record_panel import RecordPanel
+from app.gui.recording import RecordingDriver
+from app.gui.settings import Preferences, SettingsStore
+from app.gui.settings_dialog import SettingsDialog
+from app.gui.sidebar import ALL, RECENT, RECENT_DAYS, UNSORTED, ThemeList
+from app.gui.theme_map import ThemeMap, load_map_points
+from app.gui.widgets import MessageBar, app_icon
+
+log = logging.getLogger(__name__)
+SEARCH_DEBOUNCE_MS = 250
+
+
+class MainWindow(QMainWindow):
+    refreshed = Signal()  # the lists were re-read (tests and the screenshot hook wait for it)
+    search_done = Signal(str)
+
+    def __init__(self, data_dir: Path, settings: SettingsStore):
+        super().__init__()
+        self.settings = settings
+        self.preferences: Preferences = settings.load()
+        self.library = Library(data_dir)
+        self.runner = JobRunner(self)
+        self.memos: list = []  # every memo, newest first
+        self.search_results: list | None = None
+        self.search_query = ""
+        self._search_generation = 0
+        self._map_dirty = True
+
+        self.setWindowTitle("Musings")
+        self.setWindowIcon(app_icon())
+        self.resize(1200, 760)
+        self.setAcceptDrops(True)
+
+        # top: record + search
+        self.record_panel = RecordPanel()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search your memos — words or meaning")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(320)
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
+        self._search_timer.timeout.connect(self._run_search)
+        self.search.textChanged.connect(lambda _: self._search_timer.start())
+        top = QHBoxLayout()
+        top.addWidget(self.record_panel)
+        top.addStretch(1)
+        top.addWidget(self.search)
+
+        self.message_bar = MessageBar()
+        self.themes = ThemeList()
+        self.themes.setMinimumWidth(180)
+        self.memo_list = MemoList()
+        self.theme_map = ThemeMap()
+        self.date_filter = QComboBox()
+        for label, days in DATE_FILTERS:
+            self.date_filter.addItem(label, days)
+        self.date_filter.currentIndexChanged.connect(lambda _: self.show_list())
+        self.list_caption = QLabel()
+        self.list_caption.setStyleSheet("color: #6b7280")
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.memo_list, "List")
+        self.tabs.addTab(self.theme_map, "Theme map")
+        self.tabs.currentChanged.connect(lambda _: self._load_map_if_shown())
+        middle = QWidget()
+        middle_layout = QVBoxLayout(middle)
+        middle_layout.setContentsMargins(0, 0, 0, 0)
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(self.list_caption, 1)
+        filter_row.addWidget(QLabel("Recorded:"))
+        filter_row.addWidget(self.date_filter)
+        middle_layout.addLayout(filter_row)
+        middle_layout.addWidget(self.tabs)
+        self.memo_view = MemoView(data_dir)
+
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.themes)
+        self.splitter.addWidget(middle)
+        self.splitter.addWidget(self.memo_view)
+        self.splitter.setSizes([200, 560, 440])
+        self.import_panel = ImportPanel()
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addLayout(top)
+        layout.addWidget(self.message_bar)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.import_panel)
+        self.setCentralWidget(central)
+        self.statusBar().showMessage(f"Data folder: {self.library.data_dir}")
+
+        # behaviour
+        self.recording = RecordingDriver(self.runner, self.library, self.preferences, self)
+        self.record_panel.toggle_requested.connect(self.recording.toggle)
+        self.recording.state_changed.connect(self._recording_state)
+        self.recording.progress.connect(self.record_panel.set_progress)
+        self.recording.memo_made.connect(self._memo_recorded)
+        self.recording.error.connect(self.show_error)
+        self.imports = ImportQueue(self.runner, self.library, lambda: self.preferences, self)
+        self.imports.status.connect(self.import_panel.show_status)
+        self.imports.failed_file.connect(self._import_failed)
+        self.imports.finished.connect(self._import_finished)
+        # Progress events come in bursts (a folder queues many files at once): re-read at most every 0.4 s.
+        self._refresh_soon = QTimer(self, singleShot=True, interval=400)
+        self._refresh_soon.timeout.connect(self.refresh)
+        self.imports.memos_changed.connect(lambda: self._refresh_soon.isActive() or self._refresh_soon.start())
+        self.import_panel.cancel_requested.connect(self.imports.cancel)
+        self.themes.filter_chosen.connect(lambda _: self.show_list())
+        self.themes.memos_dropped.connect(self.move_memos)
+        self.themes.rename_requested.connect(self.rename_theme)
+        self.themes.merge_requested.connect(self.merge_themes)
+        self.memo_list.memo_selected.connect(self.open_memo)
+        self.memo_view.title_edited.connect(self.set_title)
+        self.memo_view.theme_chosen.connect(lambda memo_id, theme_id: self.move_memos([memo_id], theme_id))
+        self.memo_view.open_memo.connect(self.reveal_memo)
+        self.memo_view.player.failed.connect(self.show_error)
+        self.theme_map.memo_clicked.connect(self.reveal_memo)
+        self._build_menus()
+        self.hotkey = QShortcut(QKeySequence(self.preferences.hotkey), self)
+        self.hotkey.activated.connect(self.recording.toggle)
+        self.tray = self._build_tray()
+        self.instance_server = None
+        self.refresh()
+
+    # -- start-up -------------------------------------------------------------------------------
+
+    def start_background_work(self) -> None:
+        """After the window is visible: load Whisper and listen for `musings record --toggle`."""
+        self.recording.preload()
+        # The embedding model (torch, several seconds of CPU and GIL) loads on the first search instead:
+        # loaded here it would compete with a recording started right away.
+        self._start_instance_server()
+
+    def _start_instance_server(self) -> None:
+        """Own the single-instance socket so `musings record --toggle` (e.g. a desktop hotkey) drives this window."""
+        from app.instance import AlreadyRunning, InstanceServer
+
+        server = InstanceServer(InstanceBridge(self.recording, self.runner))
+        try:
+            server.start()
+        except (AlreadyRunning, OSError) as error:
+            log.warning("`musings record --toggle` will not reach this window: %s", error)
+            return
+        self.instance_server = server
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.import_action = file_menu.addAction("Import files…", self.ask_import_files)
+        file_menu.addAction("Import a folder…", self.ask_import_folder)
+        file_menu.addSeparator()
+        self.export_action = file_menu.addAction("Export to Markdown…", self.ask_export)
+        file_menu.addSeparator()
+        settings = file_menu.addAction("Settings…", self.open_settings)
+        settings.setShortcut(QKeySequence.StandardKey.Preferences)
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("Quit", self.close)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        themes_menu = self.menuBar().addMenu("&Themes")
+        themes_menu.addAction("Rebuild themes", self.rebuild_themes)
+        themes_menu.addAction("Show theme map", lambda: self.tabs.setCurrentWidget(self.theme_map))
+        themes_menu.addAction("Rename the selected theme…", self._rename_selected_theme)
+        find = QAction("Find", self)
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        find.triggered.connect(lambda: self.search.setFocus())
+        self.addAction(find)
+
+    def _build_tray(self) -> QSystemTrayIcon | None:
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            return None
+        tray = QSystemTrayIcon(app_icon(), self)
+        menu = QMenu(self)
+        self.tray_record = menu.addAction("Record", self.recording.toggle)
+        menu.addAction("Show Musings", self.show_and_raise)
+        menu.addSeparator()
+        menu.addAction("Quit", self.close)
+        tray.setContextMenu(menu)
+        tray.setToolTip("Musings")
+        tray.activated.connect(lambda reason: reason == QSystemTrayIcon.ActivationReason.Trigger
+                               and self.recording.toggle())
+        tray.show()
+        return tray
+
+    def show_and_raise(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    # -- reading the library ---------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read memos and themes (milliseconds: WAL reads never wait for a writer)."""
+        from storage import memos as store
+        from storage import organizing as org
+
+        db = self.library.db()
+        self.memos = store.list_memos(db)
+        theme_records = org.list_themes(db)
+        today = dt.date.today()
+        recent = sum(passes_date_filter(m.recorded_at, RECENT_DAYS, today) for m in self.memos)
+        unsorted = sum(1 for m in self.memos if m.theme_id is None and m.status == store.DONE)
+        self.themes.show_themes(theme_records, len(self.memos), recent, unsorted)
+        self.theme_records = theme_records
+        self.show_list()
+        current = self.memo_view.memo
+        if current is not None:
+            fresh = next((m for m in self.memos if m.id == current.id), None)
+            if fresh is not None and (fresh.status != current.status or fresh.theme_id != current.theme_id
+                                      or fresh.title != current.title):
+                self.open_memo(fresh.id, keep_player=True)
+        self._map_dirty = True
+        self._load_map_if_shown()
+        self.refreshed.emit()
+
+    def visible_memos(self) -> list:
+        key = self.themes.current_key() or ALL
+        days = self.date_filter.currentData()
+        if self.search_results is not None:
+            memos = [r.memo for r in self.search_results]
+        elif key == ALL:
+            memos = self.memos
+        elif key == RECENT:
+            memos = [m for m in self.memos if passes_date_filter(m.recorded_at, RECENT_DAYS)]
+        elif key == UNSORTED:
+            memos = [m for m in self.memos if m.theme_id is None and m.status == "done"]
+        else:
+            memos = [m for m in self.memos if m.theme_id == key]
+        return [m for m in memos if passes_date_filter(m.recorded_at, days)]
+
+    def show_list(self) -> None:
+        memos = self.visible_memos()
+        if self.search_results is not None:
+            snippets = {r.memo.id: r.snippet for r in self.search_results}
+            self.memo_list.show_memos(memos, snippets)
+            self.list_caption.setText(f"{len(memos)} result{'s' * (len(memos) != 1)} for “{self.search_query}”")
+        else:
+            self.memo_list.show_memos(memos)
+            self.list_caption.setText(f"{len(memos)} memo{'s' * (len(memos) != 1)}")
+
+    def open_memo(self, memo_id: int, keep_player: bool = False) -> None:
+        from storage import memos as store
+
+        db = self.library.db()
+        memo = store.get_memo(db, memo_id)
+        if memo is None:
+            return
+        terms = self.search_query.split() if self.search_results is not None else []
+        if keep_player and self.memo_view.memo is not None and self.memo_view.memo.id == memo_id:
+            self.memo_view.memo = memo
+        self.memo_view.show_memo(memo, store.get_segments(db, memo_id), self.theme_records, terms)
+        self.runner.run(lambda: self.library.organizer().related(memo_id), name="related",
+                        on_success=lambda found: self.memo_view.show_related(memo_id, found),
+                        on_failure=lambda message, error: None)
+
+    def reveal_memo(self, memo_id: int) -> None:
+        """Open a memo from elsewhere (related, map, a new recording): show it in the list if it is hidden."""
+        if not self.memo_list.select_memo(memo_id):
+            self.search.clear()
+            self.search_results = None
+            self.date_filter.setCurrentIndex(0)
+            self.themes.select_key(ALL, emit=False)
+            self.show_list()
+            self.memo_list.select_memo(memo_id, emit=False)
+        self.open_memo(memo_id)
+
+    # -- search ---------------------------------------------------------------------------------
+
+    def _run_search(self) -> None:
+        query = self.search.text().strip()
+        self._search_generation += 1
+        generation = self._search_generation
+        if not query:
+            self.search_results, self.search_query = None, ""
+            self.show_list()
+            self.search_done.emit("")
+            return
+
+        def done(results) -> None:
+            if generation != self._search_generation:
+                return  # an answer to an older query
+            self.search_results, self.search_query = results, query
+            self.show_list()
+            self.search_done.emit(query)
+
+        if not self.library.embedder_ready():
+            self.runner.run(self.library.start_loading_embedder, name="load embedder")
+        self.runner.run(lambda: self.library.organizer().search(query), name="search", on_success=done,
+                        on_failure=lambda message, error: self.show_error(f"Search failed: {message}"))
+
+    # -- changing the library (all through the job runner) --------------------------------------
+
+    def _write(self, description: str, function, *args) -> None:
+        def work():
+            return function(self.library.db(), *args)
+
+        self.runner.run(work, name=description, on_success=lambda _: self.refresh(),
+                        on_failure=lambda message, error: self.show_error(f"Could not {description}: {message}"))
+
+    def set_title(self, memo_id: int, title: str) -> None:
+        from storage import organizing as org
+
+        self._write("rename the memo", lambda db: org.set_title(db, memo_id, title, by_user=True))
+
+    def move_memos(self, memo_ids: list[int], theme_id: int | None) -> None:
+        from storage import organizing as org
+
+        def move(db):
+            for memo_id in memo_ids:
+                org.place_memo(db, memo_id, theme_id, by_user=True)
+
+        self._write("move the memo", move)
+
+    def rename_theme(self, theme_id: int, name: str) -> None:
+        from storage import organizing as org
+
+        self._write("rename the theme", org.rename_theme, theme_id, name)
+
+    def merge_themes(self, source_id: int, target_id: int) -> None:
+        from storage import organizing as org
+
+        self._write("merge the themes", org.merge_themes, source_id, target_id)
+
+    def rebuild_themes(self) -> None:
+        self.statusBar().showMessage("Rebuilding themes…")
+        self.runner.run(lambda: self.library.organizer().recluster(), name="recluster",
+                        on_success=lambda count: (self.statusBar().showMessage(f"{count} themes"), self.refresh()),
+                        on_failure=lambda message, error: self.show_error(f"Could not rebuild themes: {message}"))
+
+    def _rename_selected_theme(self) -> None:
+        key = self.themes.current_key()
+        if isinstance(key, int):
+            self.themes.ask_rename(key)
+
+    # -- the theme map ----------------------------------------------------------------------------
+
+    def _load_map_if_shown(self) -> None:
+        if self.tabs.currentWidget() is not self.theme_map or not self._map_dirty:
+            return
+        self._map_dirty = False
+        self.runner.run(lambda: load_map_points(self.library.db()), name="theme map",
+                        on_success=self.theme_map.set_points,
+                        on_failure=lambda message, error: self.show_error(f"Theme map: {message}"))
+
+    # -- import -----------------------------------------------------------------------------------
+
+    def import_paths(self, paths: list[Path]) -> None:
+        if not self.imports.running:
+            self.import_panel.start()
+        self.imports.add([Path(p) for p in paths])
+
+    def ask_import_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Import recordings", str(Path.home()),
+                                                "Audio (*.wav *.mp3 *.m4a *.ogg *.opus *.flac *.webm *.aac);;All files (*)")
+        if files:
+            self.import_paths([Path(f) for f in files])
+
+    def ask_import_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import a folder of recordings", str(Path.home()))
+        if folder:
+            self.import_paths([Path(folder)])
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() and any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.import_paths(paths)
+
+    def _import_failed(self, name: str, reason: str) -> None:
+        self.import_panel.add_failure(name, reason)
+        self.show_error(f"Could not import {name}: {reason}")
+
+    def _import_finished(self, summary: str) -> None:
+        self.import_panel.finish(summary)
+        self.statusBar().showMessage(summary)
+        self.refresh()
+
+    # -- export -----------------------------------------------------------------------------------
+
+    def ask_export(self) -> None:
+        start = self.preferences.last_export_dir or str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Export to a Markdown folder", start)
+        if folder:
+            self.export_to(Path(folder))
+
+    def export_to(self, folder: Path) -> None:
+        from app.exporting import export_library
+
+        self.preferences.last_export_dir = str(folder)
+        self.settings.save(self.preferences)
+        self.statusBar().showMessage(f"Exporting to {folder}…")
+
+        def done(result) -> None:
+            text = (f"Exported to {folder}: {len(result.written)} written, {result.unchanged} unchanged, "
+                    f"{len(result.removed)} removed")
+            if result.skipped_user_files:
+                text += f"; kept your edits in {len(result.skipped_user_files)} file(s)"
+            self.statusBar().showMessage(text)
+            self.message_bar.show_message(text, "info")
+
+        self.runner.run(lambda: export_library(self.library.db(), self.library.data_dir, folder), name="export",
+                        on_success=done, on_failure=lambda message, error: self.show_error(f"Export failed: {message}"))
+
+    # -- recording --------------------------------------------------------------------------------
+
+    def _recording_state(self, state: str) -> None:
+        self.record_panel.set_state(state)
+        self.record_panel.set_status({"starting": "Opening the microphone…", "recording": "Recording",
+                                      "finishing": "Transcribing the recording…"}.get(state, ""))
+        if self.tray is not None:
+            self.tray.setIcon(app_icon(recording=state == "recording"))
+            self.tray_record.setText("Stop recording" if state == "recording" else "Record")
+
+    def _memo_recorded(self, outcome) -> None:
+        self.refresh()
+        if outcome.memo_id is not None:
+            self.reveal_memo(outcome.memo_id)
+            self.statusBar().showMessage(f"New memo: {outcome.transcript[:80]}")
+
+    # -- settings and messages --------------------------------------------------------------------
+
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.preferences, self.runner, self)
+        dialog.accepted.connect(lambda: self.apply_preferences(dialog.result_preferences()))
+        dialog.open()
+        return dialog
+
+    def apply_preferences(self, preferences: Preferences) -> None:
+        changed_dir = preferences.data_dir != self.preferences.data_dir
+        self.preferences = preferences
+        self.settings.save(preferences)
+        self.recording.configure(preferences)
+        self.hotkey.setKey(QKeySequence(preferences.hotkey))
+        if changed_dir:
+            self.message_bar.show_message("The new data folder is used from the next start.", "info")
+
+    def show_error(self, message: str) -> None:
+        self.message_bar.show_message(message, "error")
+        self.statusBar().showMessage(message, 10_000)
+
+    def closeEvent(self, event) -> None:
+        self._refresh_soon.stop()
+        self._search_timer.stop()
+        self.imports.cancel()
+        self.memo_view.player.stop()
+        if self.instance_server is not None:
+            try:
+                self.instance_server.close()
+            except Exception:
+                log.debug("closing the instance server failed", exc_info=True)
+        self.recording.close()
+        self.runner.shutdown(wait=False)
+        self.library.close()
+        if self.tray is not None:
+            self.tray.hide()
+        super().closeEvent(event)
+
+
+class InstanceBridge:
+    """What app.instance's server calls from its thread: commands are posted to the UI thread and answered
+    once the recording state has changed (or after a few seconds)."""
+
+    WAIT_SECONDS = 5.0
+
+    def __init__(self, driver: RecordingDriver, runner: JobRunner):
+        self.driver, self.runner = driver, runner
+
+    @property
+    def state(self) -> str:
+        return self.driver.state
+
+    def _command(self, name: str) -> str:
+        before = self.driver.state
+        self.runner.post(getattr(self.driver, name))
+        deadline = time.monotonic() + self.WAIT_SECONDS
+        while time.monotonic() < deadline:
+            state = self.driver.state
+            if state != before and state != "starting":
+                break
+            if name == "stop" and before != "recording" or name == "start" and before == "recording":
+                break
+            time.sleep(0.02)
+        return self.driver.state
+
+    def toggle(self) -> str:
+        return self._command("toggle")
+
+    def start(self) -> None:
+        self._command("start")
+
+    def stop(self) -> None:
+        self._command("stop")

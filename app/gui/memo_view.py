@@ -1,0 +1,319 @@
+"""The right pane: one memo — title, date, theme, transcript with timestamps, related ideas, and playback.
+
+Click a timestamp or a word to play from there; while playing, the word being spoken is highlighted.
+The transcript is shown read-only: edits would need a place that keeps the original next to the edit,
+which the storage layer does not offer yet (the title is editable).
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QFont
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QPushButton, QSlider, QTextEdit, QVBoxLayout, QWidget)
+
+from app.gui.widgets import clock
+
+NO_THEME = -1
+
+
+@dataclass
+class _Span:
+    """A stretch of the transcript document and the audio time it stands for."""
+
+    first: int  # document positions
+    last: int
+    start: float  # seconds
+    end: float
+
+
+class TranscriptView(QTextEdit):
+    """Segments with clickable timestamps and words; `highlight_at(seconds)` marks the word being spoken."""
+
+    seek_requested = Signal(float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
+        self.words: list[_Span] = []
+        self.stamps: list[_Span] = []
+        self._word_starts: list[float] = []
+        self._terms: list[QTextEdit.ExtraSelection] = []
+        self._playing: QTextEdit.ExtraSelection | None = None
+        self.current_word: int | None = None
+
+    def set_segments(self, segments, terms: list[str] | None = None) -> None:
+        self.clear()
+        self.words, self.stamps = [], []
+        cursor = QTextCursor(self.document())
+        stamp_format = QTextCharFormat()
+        stamp_format.setForeground(QColor("#6366f1"))
+        stamp_format.setFontPointSize(max(7.0, self.font().pointSizeF() - 1))
+        plain = QTextCharFormat()
+        for index, segment in enumerate(segments):
+            if index:
+                cursor.insertBlock()
+            first = cursor.position()
+            cursor.insertText(f"[{clock(segment.start)}]", stamp_format)
+            self.stamps.append(_Span(first, cursor.position(), segment.start, segment.end))
+            cursor.insertText(" ", plain)
+            pieces = [(w.word, w.start, w.end) for w in segment.words] or [(segment.text, segment.start, segment.end)]
+            for text, start, end in pieces:
+                text = text.strip()
+                if not text:
+                    continue
+                first = cursor.position()
+                cursor.insertText(text, plain)
+                self.words.append(_Span(first, cursor.position(), start, end))
+                cursor.insertText(" ", plain)
+        self._word_starts = [span.start for span in self.words]
+        self._playing, self.current_word = None, None
+        self._terms = self._term_selections(terms or [])
+        self._apply()
+        self.moveCursor(QTextCursor.MoveOperation.Start)
+
+    def _term_selections(self, terms: list[str]) -> list:
+        selections = []
+        text = self.toPlainText()
+        colour = QColor("#fde047")
+        for term in {t.lower() for t in terms if len(t) > 1}:
+            for match in re.finditer(r"\b" + re.escape(term), text, flags=re.IGNORECASE):
+                selection = QTextEdit.ExtraSelection()
+                selection.cursor = QTextCursor(self.document())
+                selection.cursor.setPosition(match.start())
+                selection.cursor.setPosition(match.end(), QTextCursor.MoveMode.KeepAnchor)
+                selection.format.setBackground(colour)
+                selections.append(selection)
+        return selections
+
+    def term_highlight_count(self) -> int:
+        return len(self._terms)
+
+    def highlight_at(self, seconds: float) -> None:
+        """Mark the word spoken at `seconds` (nothing between words)."""
+        index = bisect.bisect_right(self._word_starts, seconds) - 1
+        if index >= 0 and seconds > self.words[index].end + 0.3:
+            index = -1
+        index = None if index < 0 else index
+        if index == self.current_word:
+            return
+        self.current_word = index
+        self._playing = None
+        if index is not None:
+            span = self.words[index]
+            selection = QTextEdit.ExtraSelection()
+            selection.cursor = QTextCursor(self.document())
+            selection.cursor.setPosition(span.first)
+            selection.cursor.setPosition(span.last, QTextCursor.MoveMode.KeepAnchor)
+            selection.format.setBackground(QColor("#a5b4fc"))
+            selection.format.setFontWeight(QFont.Weight.DemiBold)
+            self._playing = selection
+            self.setTextCursor(QTextCursor(selection.cursor))  # keeps the spoken word in view
+        self._apply()
+
+    def _apply(self) -> None:
+        self.setExtraSelections(self._terms + ([self._playing] if self._playing else []))
+
+    def time_at(self, position: int) -> float | None:
+        """The audio time a document position stands for: a timestamp's segment or a word's start."""
+        for spans in (self.stamps, self.words):
+            for span in spans:
+                if span.first <= position <= span.last:
+                    return span.start
+        return None
+
+    def mouseReleaseEvent(self, event) -> None:
+        super().mouseReleaseEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton and not self.textCursor().hasSelection():
+            seconds = self.time_at(self.cursorForPosition(event.position().toPoint()).position())
+            if seconds is not None:
+                self.seek_requested.emit(seconds)
+
+
+class AudioPlayer(QObject):
+    """QMediaPlayer + QAudioOutput, created on first use (the multimedia backend takes a moment to start)."""
+
+    position_changed = Signal(float)  # seconds
+    playing_changed = Signal(bool)
+    failed = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._player = None
+        self._pending_seek: float | None = None
+        self.source: Path | None = None
+
+    def _ensure(self):
+        if self._player is None:
+            from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+
+            self._player = QMediaPlayer(self)
+            self._output = QAudioOutput(self)
+            self._player.setAudioOutput(self._output)
+            self._player.positionChanged.connect(lambda ms: self.position_changed.emit(ms / 1000))
+            self._player.playbackStateChanged.connect(
+                lambda state: self.playing_changed.emit(state == QMediaPlayer.PlaybackState.PlayingState))
+            self._player.mediaStatusChanged.connect(self._status_changed)
+            self._player.errorOccurred.connect(lambda error, text: text and self.failed.emit(f"Cannot play: {text}"))
+        return self._player
+
+    def play_from(self, path: Path, seconds: float = 0.0) -> None:
+        player = self._ensure()
+        if self.source != path:
+            self.source = path
+            self._pending_seek = seconds
+            player.setSource(QUrl.fromLocalFile(str(path)))
+        else:
+            player.setPosition(int(seconds * 1000))
+        player.play()
+
+    def _status_changed(self, status) -> None:
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        if status in (QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia) \
+                and self._pending_seek:
+            self._player.setPosition(int(self._pending_seek * 1000))
+            self._pending_seek = None
+
+    def toggle(self, path: Path) -> None:
+        if self._player is not None and self.source == path and self.is_playing():
+            self._player.pause()
+        elif self._player is not None and self.source == path:
+            self._player.play()
+        else:
+            self.play_from(path, 0.0)
+
+    def is_playing(self) -> bool:
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        return self._player is not None and self._player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+
+    def stop(self) -> None:
+        if self._player is not None:
+            self._player.stop()
+
+
+class MemoView(QWidget):
+    title_edited = Signal(int, str)
+    theme_chosen = Signal(int, object)  # memo id, theme id or None (Unsorted)
+    open_memo = Signal(int)
+
+    def __init__(self, data_dir: Path, parent=None):
+        super().__init__(parent)
+        self.data_dir = Path(data_dir)
+        self.memo = None
+        self.player = AudioPlayer(self)
+
+        self.title = QLineEdit()
+        self.title.setPlaceholderText("Title")
+        title_font = self.title.font()
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.4)
+        title_font.setBold(True)
+        self.title.setFont(title_font)
+        self.title.editingFinished.connect(self._title_done)
+        self.date = QLabel()
+        self.date.setStyleSheet("color: #6b7280")
+        self.theme = QComboBox()
+        self.theme.activated.connect(self._theme_done)
+        self.play_button = QPushButton("▶ Play")
+        self.play_button.clicked.connect(self._toggle_play)
+        self.position = QLabel("0:00")
+        self.transcript = TranscriptView()
+        self.transcript.seek_requested.connect(self.play_from)
+        self.related = QListWidget()
+        self.related.setMaximumHeight(130)
+        self.related.itemActivated.connect(lambda item: self.open_memo.emit(item.data(Qt.ItemDataRole.UserRole)))
+        self.related.itemClicked.connect(lambda item: self.open_memo.emit(item.data(Qt.ItemDataRole.UserRole)))
+        self.player.position_changed.connect(self._position_changed)
+        self.player.playing_changed.connect(lambda playing: self.play_button.setText("⏸ Pause" if playing else "▶ Play"))
+
+        form = QFormLayout()
+        form.addRow("Theme", self.theme)
+        player_row = QHBoxLayout()
+        player_row.addWidget(self.play_button)
+        player_row.addWidget(self.position)
+        player_row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.date)
+        layout.addLayout(form)
+        layout.addLayout(player_row)
+        layout.addWidget(self.transcript, 1)
+        layout.addWidget(QLabel("Related ideas"))
+        layout.addWidget(self.related)
+        self.show_memo(None, [], [], [])
+
+    def show_memo(self, memo, segments, themes, terms: list[str] | None = None) -> None:
+        if self.memo is not None and (memo is None or memo.id != self.memo.id):
+            self.player.stop()
+        self.memo = memo
+        enabled = memo is not None
+        for widget in (self.title, self.theme, self.play_button, self.transcript, self.related):
+            widget.setEnabled(enabled)
+        self.title.setText(memo.title or memo.original_name if memo else "")
+        if memo is None:
+            self.date.setText("Select a memo, or press Record.")
+        else:
+            problem = f" — {memo.status}: {memo.error}" if memo.error else (
+                "" if memo.status == "done" else f" — {memo.status}")
+            self.date.setText(f"{memo.recorded_at[:16].replace('T', ' ')} · {clock(memo.duration)} · "
+                              f"{memo.original_name}{problem}")
+        self.theme.clear()
+        self.theme.addItem("Unsorted", NO_THEME)
+        for theme in themes:
+            self.theme.addItem(theme.name, theme.id)
+        index = self.theme.findData(memo.theme_id if memo and memo.theme_id is not None else NO_THEME)
+        self.theme.setCurrentIndex(max(index, 0))
+        self.transcript.set_segments(segments, terms)
+        self.related.clear()
+
+    def show_related(self, memo_id: int, related) -> None:
+        if self.memo is None or self.memo.id != memo_id:
+            return
+        self.related.clear()
+        for found in related:
+            label = f"{found.memo.title or found.memo.original_name}   ({found.score:.2f})"
+            if found.near_duplicate:
+                label += "  — near-duplicate"
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, found.memo.id)
+            self.related.addItem(item)
+        if not related:
+            item = QListWidgetItem("Nothing related yet.")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.related.addItem(item)
+
+    def audio_path(self) -> Path | None:
+        return None if self.memo is None else self.data_dir / self.memo.library_path
+
+    def play_from(self, seconds: float) -> None:
+        if self.memo is not None:
+            self.player.play_from(self.audio_path(), seconds)
+
+    def _toggle_play(self) -> None:
+        if self.memo is not None:
+            self.player.toggle(self.audio_path())
+
+    def _position_changed(self, seconds: float) -> None:
+        self.position.setText(clock(seconds))
+        self.transcript.highlight_at(seconds)
+
+    def _title_done(self) -> None:
+        text = self.title.text().strip()
+        if self.memo is not None and text and text != (self.memo.title or self.memo.original_name):
+            self.memo.title = text
+            self.title_edited.emit(self.memo.id, text)
+
+    def _theme_done(self, index: int) -> None:
+        if self.memo is None:
+            return
+        theme_id = self.theme.itemData(index)
+        theme_id = None if theme_id == NO_THEME else theme_id
+        if theme_id != self.memo.theme_id:
+            self.memo.theme_id = theme_id
+            self.theme_chosen.emit(self.memo.id, theme_id)

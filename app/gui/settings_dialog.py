@@ -1,0 +1,133 @@
+"""Preferences: model, language, vocabulary, microphone, hotkey, night capture, data folder."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QKeySequenceEdit, QLabel, QLineEdit, QPushButton, QWidget)
+
+from app.gui.settings import Preferences
+
+MODELS = [("tiny.en — fast, English", "tiny.en"), ("base — multilingual, slower", "base")]
+LANGUAGES = ["auto", "en", "de", "fr", "es", "it", "nl", "pt", "pl", "sv", "ja", "zh"]
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, preferences: Preferences, runner=None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Musings settings")
+        self.preferences = preferences
+
+        self.model = QComboBox()
+        for label, value in MODELS:
+            self.model.addItem(label, value)
+        self.model.addItem("A model folder…", "folder")
+        self.model_folder = QLineEdit()
+        self.model_folder.setPlaceholderText("CTranslate2 Whisper folder")
+        browse_model = QPushButton("Browse…")
+        browse_model.clicked.connect(self._browse_model)
+        self.language = QComboBox()
+        self.language.setEditable(True)
+        self.language.addItems(LANGUAGES)
+        self.vocabulary = QLineEdit()
+        self.vocabulary.setPlaceholderText("names and jargon, comma-separated")
+        self.device = QComboBox()
+        self.device.setEditable(True)
+        self.device.addItem("System default", "")
+        self.hotkey = QKeySequenceEdit()
+        self.night_mode = QCheckBox("Night capture: sound cues instead of lights")
+        self.data_dir = QLineEdit()
+        self.data_dir.setPlaceholderText("default ($MUSINGS_HOME or the platform's data folder)")
+        browse_data = QPushButton("Browse…")
+        browse_data.clicked.connect(self._browse_data)
+
+        form = QFormLayout(self)
+        form.addRow("Model", self.model)
+        form.addRow("", _row(self.model_folder, browse_model))
+        form.addRow("Language", self.language)
+        form.addRow("Vocabulary", self.vocabulary)
+        form.addRow("Microphone", self.device)
+        form.addRow("Record hotkey (in the app)", self.hotkey)
+        form.addRow("", self.night_mode)
+        form.addRow("Data folder", _row(self.data_dir, browse_data))
+        note = QLabel("A new data folder is used from the next start.")
+        note.setStyleSheet("color: #6b7280")
+        form.addRow("", note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self._fill(preferences)
+        if runner is not None:
+            runner.run(_microphones, on_success=self._add_devices, on_failure=lambda message, error: None,
+                       name="list microphones")
+
+    def _fill(self, prefs: Preferences) -> None:
+        index = self.model.findData(prefs.model)
+        if index < 0:
+            self.model.setCurrentIndex(self.model.findData("folder"))
+            self.model_folder.setText(prefs.model)
+        else:
+            self.model.setCurrentIndex(index)
+        self.language.setCurrentText(prefs.language)
+        self.vocabulary.setText(", ".join(prefs.vocabulary))
+        if prefs.input_device:
+            self.device.addItem(prefs.input_device, prefs.input_device)
+            self.device.setCurrentIndex(self.device.count() - 1)
+        self.hotkey.setKeySequence(QKeySequence(prefs.hotkey))
+        self.night_mode.setChecked(prefs.night_mode)
+        self.data_dir.setText(prefs.data_dir)
+
+    def _add_devices(self, devices) -> None:
+        current = self.device.currentData()
+        for device in devices:
+            if self.device.findData(device.name) < 0:
+                self.device.addItem(f"{device.name}{' (default)' if device.is_default else ''}", device.name)
+        index = self.device.findData(current)
+        if index >= 0:
+            self.device.setCurrentIndex(index)
+
+    def result_preferences(self) -> Preferences:
+        model = self.model.currentData()
+        if model == "folder":
+            model = self.model_folder.text().strip() or "tiny.en"
+        device = self.device.currentData()
+        if device is None or self.device.currentText() != self.device.itemText(self.device.currentIndex()):
+            device = self.device.currentText().strip()
+        return replace(
+            self.preferences,
+            model=model,
+            language=self.language.currentText().strip() or "auto",
+            vocabulary=[w.strip() for w in self.vocabulary.text().split(",") if w.strip()],
+            input_device="" if device == "System default" else device,
+            hotkey=self.hotkey.keySequence().toString() or self.preferences.hotkey,
+            night_mode=self.night_mode.isChecked(),
+            data_dir=self.data_dir.text().strip(),
+        )
+
+    def _browse_model(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Whisper model folder", self.model_folder.text())
+        if folder:
+            self.model_folder.setText(folder)
+            self.model.setCurrentIndex(self.model.findData("folder"))
+
+    def _browse_data(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Data folder", self.data_dir.text())
+        if folder:
+            self.data_dir.setText(folder)
+
+
+def _row(*widgets: QWidget) -> QWidget:
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        layout.addWidget(widget, 1 if isinstance(widget, QLineEdit) else 0)
+    return row
+
+
+def _microphones():
+    from audio.devices import list_input_devices
+
+    return list_input_devices()

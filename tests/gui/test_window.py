@@ -1,0 +1,197 @@
+"""The main window on a real data folder: the lists, search, themes, export, settings, import problems."""
+from __future__ import annotations
+
+import configparser
+import time
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from app.gui.memo_list import FIRST_LINE, HTML_ROLE, TITLE
+from storage import memos as store
+from storage import organizing as org
+from tests.gui.conftest import wait_idle
+
+
+def sidebar_texts(window) -> list[str]:
+    return [window.themes.item(row).text() for row in range(window.themes.count())]
+
+
+def test_window_shows_the_library(window, qtbot):
+    assert window.isVisible()
+    assert len(window.memo_list.memo_ids()) == 2
+    texts = sidebar_texts(window)
+    assert texts[0].startswith("All memos") and texts[0].endswith("2")
+    assert any(t.startswith("History") for t in texts) and any(t.startswith("Printing") for t in texts)
+    # opening a memo shows its transcript with timestamps, words mapped to audio time
+    window.memo_list.select_memo(window.memo_list.memo_ids()[0])
+    view = window.memo_view
+    assert view.memo is not None and view.title.text()
+    assert view.transcript.toPlainText().startswith("[0:0")
+    assert view.transcript.words and all(span.end >= span.start for span in view.transcript.words)
+    wait_idle(qtbot, window)
+    assert view.related.count() >= 1  # the other memo, or "Nothing related yet."
+
+
+def test_clicking_a_word_seeks_and_the_spoken_word_is_highlighted(window, qtbot):
+    memo_id = window.memo_list.memo_ids()[0]
+    window.memo_list.select_memo(memo_id)
+    transcript = window.memo_view.transcript
+    word = transcript.words[3]
+    assert transcript.time_at((word.first + word.last) // 2) == word.start
+    with qtbot.waitSignal(transcript.seek_requested, timeout=2000) as sought:
+        cursor = transcript.textCursor()
+        cursor.setPosition(word.first + 1)
+        rect = transcript.cursorRect(cursor)
+        qtbot.mouseClick(transcript.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert abs(sought.args[0] - word.start) < 1e-6
+    transcript.highlight_at(word.start + 0.01)
+    assert transcript.current_word == 3
+    window.memo_view.player.stop()
+
+
+def test_search_answers_as_you_type_with_hits_highlighted(window, qtbot):
+    with qtbot.waitSignal(window.search_done, timeout=30_000):
+        qtbot.keyClicks(window.search, "communication")
+    ids = window.memo_list.memo_ids()
+    assert len(ids) >= 1
+    first = window.memo_list.topLevelItem(0)
+    assert "communication" in first.data(FIRST_LINE, HTML_ROLE).lower()
+    assert "background:#fde047" in first.data(FIRST_LINE, HTML_ROLE)
+    assert "result" in window.list_caption.text()
+    window.memo_list.select_memo(ids[0])
+    assert window.memo_view.transcript.term_highlight_count() >= 1
+    with qtbot.waitSignal(window.search_done, timeout=30_000):
+        window.search.clear()
+    assert len(window.memo_list.memo_ids()) == 2
+
+
+def test_rename_merge_and_move_update_the_lists(window, qtbot):
+    db = window.library.db()
+    history = next(t for t in org.list_themes(db) if t.name == "History")
+    printing = next(t for t in org.list_themes(db) if t.name == "Printing")
+
+    window.rename_theme(history.id, "Old letters")
+    wait_idle(qtbot, window)
+    assert any(t.startswith("Old letters") for t in sidebar_texts(window))
+    assert org.get_theme(db, history.id).name == "Old letters"
+
+    # move: drag the Printing memo from the list onto Unsorted
+    printing_memo = org.memos_of_theme(db, printing.id)[0]
+    window.memo_list.select_memo(printing_memo)
+    mime = window.memo_list.mimeData([window.memo_list.currentItem()])
+    unsorted_row = next(i for i, t in enumerate(sidebar_texts(window)) if t.startswith("Unsorted"))
+    target = window.themes.visualItemRect(window.themes.item(unsorted_row)).center()
+    drop = QDropEvent(QPointF(target), Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    window.themes.dropEvent(drop)
+    wait_idle(qtbot, window)
+    assert store.get_memo(db, printing_memo).theme_id is None
+    assert next(t for t in sidebar_texts(window) if t.startswith("Unsorted")).endswith("1")
+    assert not any(t.startswith("Printing") for t in sidebar_texts(window))  # emptied: gone
+
+    # and back into a theme through the memo's theme box, then merge
+    window.memo_list.select_memo(printing_memo)
+    window.memo_view.theme.setCurrentIndex(window.memo_view.theme.findData(history.id))
+    window.memo_view.theme.activated.emit(window.memo_view.theme.currentIndex())
+    wait_idle(qtbot, window)
+    assert store.get_memo(db, printing_memo).theme_id == history.id
+    assert next(t for t in sidebar_texts(window) if t.startswith("Old letters")).endswith("2")
+
+    other = org.create_theme(db, "Scratch")
+    org.place_memo(db, printing_memo, other, by_user=True)
+    window.refresh()
+    window.merge_themes(other, history.id)
+    wait_idle(qtbot, window)
+    assert not any(t.startswith("Scratch") for t in sidebar_texts(window))
+    assert next(t for t in sidebar_texts(window) if t.startswith("Old letters")).endswith("2")
+
+
+def test_title_edit_is_kept_as_the_users(window, qtbot):
+    memo_id = window.memo_list.memo_ids()[0]
+    window.memo_list.select_memo(memo_id)
+    window.memo_view.title.setText("My own title")
+    window.memo_view.title.editingFinished.emit()
+    wait_idle(qtbot, window)
+    memo = store.get_memo(window.library.db(), memo_id)
+    assert memo.title == "My own title" and memo.title_edited == 1
+    assert window.memo_list.topLevelItem(0).text(TITLE) in {"My own title"} | {
+        window.memo_list.topLevelItem(i).text(TITLE) for i in range(2)}
+
+
+def test_theme_map_shows_a_dot_per_memo_and_click_opens_it(window, qtbot):
+    window.tabs.setCurrentWidget(window.theme_map)
+    qtbot.waitUntil(lambda: len(window.theme_map.points.memo_ids) == 2, timeout=10_000)
+    dot = window.theme_map.dot_position(1).toPoint()
+    qtbot.mouseClick(window.theme_map, Qt.MouseButton.LeftButton, pos=dot)
+    assert window.memo_view.memo.id == window.theme_map.points.memo_ids[1]
+
+
+def test_export_writes_a_vault_and_remembers_the_folder(window, qtbot, tmp_path, gui_env):
+    vault = tmp_path / "vault"
+    window.export_to(vault)
+    wait_idle(qtbot, window)
+    notes = list(vault.rglob("*.md"))
+    assert len(notes) >= 2
+    assert "Exported" in window.message_bar.text()
+    saved = configparser.ConfigParser()
+    saved.read(gui_env)
+    assert saved["General"]["last_export_dir"] == str(vault)
+
+
+def test_settings_persist_in_their_own_file(window, qtbot, gui_env):
+    from app.gui.settings import SettingsStore
+
+    dialog = window.open_settings()
+    dialog.model.setCurrentIndex(dialog.model.findData("base"))
+    dialog.language.setCurrentText("de")
+    dialog.vocabulary.setText("Kubernetes, Anki")
+    dialog.device.setEditText("USB mic")
+    dialog.night_mode.setChecked(True)
+    dialog.accept()
+    assert gui_env.exists()
+    loaded = SettingsStore(gui_env).load()
+    assert (loaded.model, loaded.language, loaded.vocabulary, loaded.input_device, loaded.night_mode) == (
+        "base", "de", ["Kubernetes", "Anki"], "USB mic", True)
+    assert window.recording.preferences.model == "base"
+
+
+def test_a_corrupt_dropped_file_gets_a_clear_message_and_the_app_keeps_running(window, qtbot, tmp_path):
+    broken = tmp_path / "broken memo.mp3"
+    broken.write_bytes(b"ID3" + bytes(range(256)) * 40)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(broken))])
+    event = QDropEvent(QPointF(400, 300), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    assert window.imports.running or window.import_panel.isVisible()
+    wait_idle(qtbot, window)
+    failures = [window.import_panel.failures.item(i).text() for i in range(window.import_panel.failures.count())]
+    assert len(failures) == 1 and failures[0].startswith("broken memo.mp3 — ")
+    assert "broken memo.mp3" in window.message_bar.text()
+    assert "internal error" not in failures[0]
+    assert "1 failed" in window.import_panel.label.text()
+    # still running and usable
+    assert window.isVisible() and len(window.memo_list.memo_ids()) == 2
+    window.memo_list.select_memo(window.memo_list.memo_ids()[1])
+    assert window.memo_view.transcript.toPlainText()
+
+
+def test_import_is_cancelled_between_files(window, qtbot, tmp_path):
+    import shutil
+
+    from tests.conftest import DATA
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for clip in sorted((DATA / "speech/fleurs_en_opus").glob("*.ogg"))[1:5]:
+        shutil.copy(clip, folder / clip.name)
+    window.import_paths([folder])
+    qtbot.waitUntil(lambda: "Transcribing" in window.import_panel.label.text(), timeout=60_000)
+    window.import_panel.cancel_button.click()
+    started = time.monotonic()
+    wait_idle(qtbot, window, timeout=60_000)
+    assert time.monotonic() - started < 30
+    assert "cancelled" in window.import_panel.label.text()
+    memos = store.list_memos(window.library.db())
+    assert len(memos) == 6 and any(m.status in ("pending", "transcribing") for m in memos)
