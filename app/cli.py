@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from app import __version__
+from app.timefmt import clock
 # The use cases (and scikit-learn, torch...) are imported by the commands that need them: then
 # `musings record --toggle`, bound to a desktop shortcut, answers in a fraction of a second.
 from app.hotkey import DEFAULT_HOTKEY, HotkeyError, start_global_hotkey
@@ -195,9 +196,8 @@ def cmd_list(args, data_dir: Path) -> int:
 
 def cmd_show(args, data_dir: Path) -> int:
     db = open_database(data_dir)
-    memo = store.get_memo(db, args.memo_id)
+    memo = _memo_or_none(db, args.memo_id)
     if memo is None:
-        print(f"musings: no memo {args.memo_id}", file=sys.stderr)
         return 1
     segments = store.get_segments(db, memo.id)
     if args.json:
@@ -215,7 +215,6 @@ def cmd_show(args, data_dir: Path) -> int:
 def cmd_search(args, data_dir: Path) -> int:
     from app.organizing import Organizer
 
-    
     results = Organizer(open_database(data_dir)).search(args.query, mode=args.mode or "hybrid", limit=args.limit)
     if args.json:
         _print_json([{"memo_id": r.memo.id, "title": r.memo.title, "recorded_at": r.memo.recorded_at,
@@ -232,7 +231,6 @@ def cmd_search(args, data_dir: Path) -> int:
 def cmd_themes(args, data_dir: Path) -> int:
     from app.organizing import Organizer
 
-    
     db = open_database(data_dir)
     if args.rebuild:
         Organizer(db).recluster()
@@ -264,8 +262,7 @@ def cmd_theme(args, data_dir: Path) -> int:
 
 def cmd_move(args, data_dir: Path) -> int:
     db = open_database(data_dir)
-    if store.get_memo(db, args.memo_id) is None:
-        print(f"musings: no memo {args.memo_id}", file=sys.stderr)
+    if _memo_or_none(db, args.memo_id) is None:
         return 1
     if args.theme.lower() == "unsorted":
         theme_id = None
@@ -280,8 +277,7 @@ def cmd_move(args, data_dir: Path) -> int:
 
 def cmd_title(args, data_dir: Path) -> int:
     db = open_database(data_dir)
-    if store.get_memo(db, args.memo_id) is None:
-        print(f"musings: no memo {args.memo_id}", file=sys.stderr)
+    if _memo_or_none(db, args.memo_id) is None:
         return 1
     org.set_title(db, args.memo_id, args.title.strip(), by_user=True)
     return 0
@@ -290,7 +286,6 @@ def cmd_title(args, data_dir: Path) -> int:
 def cmd_related(args, data_dir: Path) -> int:
     from app.organizing import Organizer
 
-    
     found = Organizer(open_database(data_dir)).related(args.memo_id, k=args.limit)
     if args.json:
         _print_json([{"memo_id": r.memo.id, "title": r.memo.title, "score": round(r.score, 4),
@@ -305,7 +300,6 @@ def cmd_related(args, data_dir: Path) -> int:
 def cmd_export(args, data_dir: Path) -> int:
     from app.exporting import export_library
 
-    
     result = export_library(open_database(data_dir), data_dir, args.folder)
     summary = {"written": len(result.written), "unchanged": result.unchanged, "removed": len(result.removed),
                "kept_user_edits": [str(p) for p in result.skipped_user_files]}
@@ -352,7 +346,8 @@ def _toggle_recording(args, data_dir: Path) -> int:
     if reply is None:  # nobody listening: start a background recorder that records at once
         data_dir.mkdir(parents=True, exist_ok=True)
         log_path = data_dir / LISTEN_LOG
-        command = [sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), "listen", "--start-recording",
+        this_musings = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "app.cli"]
+        command = [*this_musings, "--data-dir", str(data_dir), "listen", "--start-recording",
                    "--model", args.model, "--language", args.language]
         if args.device:
             command += ["--device", args.device]
@@ -493,10 +488,12 @@ def cmd_uninstall_desktop(args, data_dir: Path) -> int:
     return 0
 
 
-def clock(seconds: float | None) -> str:
-    from app.progress import clock as progress_clock  # the one clock format
-
-    return progress_clock(seconds)
+def _memo_or_none(db, memo_id: int) -> store.Memo | None:
+    """The memo, or None after telling the user there is no such memo."""
+    memo = store.get_memo(db, memo_id)
+    if memo is None:
+        print(f"musings: no memo {memo_id}", file=sys.stderr)
+    return memo
 
 
 def _highlight(snippet: str, start: str, end: str) -> str:

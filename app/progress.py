@@ -6,14 +6,7 @@ import sys
 from tqdm import tqdm
 
 from app.importer import ImportEvent, ImportProgress
-
-
-def clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+from app.timefmt import clock
 
 
 class ImportProgressBar:

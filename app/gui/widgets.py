@@ -1,6 +1,8 @@
 """Small widgets shared by the window: the message bar, the level meter, the app icon."""
 from __future__ import annotations
 
+from app import timefmt
+
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
@@ -89,8 +91,4 @@ def app_icon(recording: bool = False) -> QIcon:
 
 
 def clock(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+    return timefmt.clock(seconds, unknown="")

@@ -5,7 +5,8 @@ import io
 import shutil
 
 from app.importer import Importer
-from app.progress import ImportProgressBar, clock
+from app.progress import ImportProgressBar
+from app.timefmt import clock
 from tests.conftest import DATA
 
 
