@@ -99,7 +99,8 @@ class JobRunner(QObject):
         except BaseException as error:  # noqa: BLE001 - every failure must reach the UI
             if not isinstance(error, user_error_types()) and not getattr(error, "expected", False):
                 log.error("background job %s failed", self._running.get(job_id), exc_info=error)
-            self._finish(job_id, lambda: on_failure and on_failure(describe_failure(error), error))
+            # Bound now: Python unbinds `error` when the except block ends, before the UI runs this.
+            self._finish(job_id, lambda failure=error: on_failure and on_failure(describe_failure(failure), failure))
             return
         self._finish(job_id, lambda: on_success and on_success(result))
 
