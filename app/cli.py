@@ -143,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in (None, "gui"):  # the desktop window; PySide6 is imported only here
         import os
 
+        if (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+                and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
+            print("musings: no display to open the window on; the commands work without one "
+                  "(musings --help)", file=sys.stderr)
+            return 2
         from app.gui import run_gui
 
         explicit = args.data_dir or os.environ.get("MUSINGS_HOME")

@@ -46,3 +46,11 @@ def test_unknown_memo_and_bad_model_are_one_line_errors(imported, tmp_path):
     assert missing.returncode == 1 and missing.stderr.strip() == "musings: no memo 999"
     bad_model = run_musings("import", str(DATA / "formats/jfk.mp3"), "--model", "large-v3", data_dir=tmp_path / "d")
     assert bad_model.returncode == 2 and "--allow-download" in bad_model.stderr
+
+
+def test_no_display_gives_a_clear_message_instead_of_a_crash(tmp_path):
+    env = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "QT_QPA_PLATFORM": ""}
+    result = run_musings(data_dir=tmp_path / "d", env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("musings: no display to open the window on; the commands work without one "
+                                     "(musings --help)")
