@@ -58,8 +58,9 @@ def test_devices_lists_the_microphone(virtual_microphone, data_dir):  # noqa: F8
 
 
 def test_live_transcript_is_as_accurate_as_transcribing_the_whole_clip(transcriber):
-    # Three clips with pauses between them: long enough for the live transcriber to cut it into pieces.
-    clips = [DATA / "speech" / "ljspeech" / name for name in ("LJ001-0016.wav", "LJ001-0008.wav", "LJ001-0013.wav")]
+    # ~40 s of sentences with pauses between them: the live transcriber cuts it into several pieces,
+    # and words at the pieces' edges are carried into the next piece, not lost or doubled.
+    clips = sorted((DATA / "speech" / "fleurs_en_opus").glob("*.ogg"))[:4]
     pause = np.zeros(int(0.8 * SAMPLE_RATE), dtype=np.float32)
     audio = np.concatenate([part for clip in clips for part in (load_clip(clip), pause)])
     reference = " ".join(references()[clip] for clip in clips)
@@ -74,4 +75,4 @@ def test_live_transcript_is_as_accurate_as_transcribing_the_whole_clip(transcrib
     assert [s.start for s in segments] == sorted(s.start for s in segments)
     live_wer = wer([reference], [" ".join(s.text for s in segments)])
     whole_wer = wer([reference], [" ".join(s.text for s in whole)])
-    assert live_wer <= whole_wer + 0.05, (live_wer, whole_wer)
+    assert live_wer <= whole_wer + 0.02, (live_wer, whole_wer)
