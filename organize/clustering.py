@@ -1,11 +1,14 @@
-"""Graph clustering of unit vectors: k-nearest-neighbour graph + Louvain communities.
+"""Clustering of unit vectors into groups, without being told how many.
 
-Why this and not k-means or HDBSCAN: measured on hwu64/clinc150 (bench/bench_themes.py),
-Louvain on a cosine kNN graph picks a sensible number of groups by itself and beats
-k-means told the true k, while HDBSCAN without UMAP left 25-40 % of items as noise.
-The neighbour count shrinks on small collections so a 150-memo library is not
-collapsed into a handful of giant groups.
-"""
+``DensityClusterer`` (used by ``themes``): a UMAP-style 5-d layout of the fuzzy kNN graph,
+then HDBSCAN, with HDBSCAN's noise points joined to the nearest group. Measured on
+hwu64 (bench/bench_themes.py, 5 seeds) it lifts ARI from 0.55 to 0.63 over the Louvain
+clusterer below; on clinc150 domains it trades ARI (0.29 -> 0.24) for NMI (0.52 -> 0.57).
+HDBSCAN straight on the 384-d vectors leaves 25-40 % of items as noise, hence the layout.
+
+``GraphClusterer``: a cosine kNN graph + Louvain communities; the fallback for collections
+too small for a density estimate. Its neighbour count shrinks on small collections so a
+150-memo library is not collapsed into a handful of giant groups."""
 
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
+from scipy import sparse
+from sklearn.cluster import HDBSCAN
 
 log = logging.getLogger(__name__)
 
@@ -78,4 +83,126 @@ class GraphClusterer:
         for label, members in enumerate(communities):
             self.labels_[list(members)] = label
         log.debug("louvain: %d items, k=%d, %d groups", n, k, len(communities))
+        return self
+
+
+# --- Density clustering on a neighbour-graph layout (what BERTopic does with UMAP + HDBSCAN) ---
+#
+# Why: on hwu64 the kNN-graph Louvain above stays near ARI 0.55-0.60 whatever its resolution
+# or neighbour count, while HDBSCAN on a 5-d UMAP-style layout reaches about 0.63 (bench/).
+# umap-learn itself is not used: it pulls in numba (seconds of compilation per process)
+# and took 39 s on 10,000 memos here. The layout below is UMAP's recipe (fuzzy neighbour
+# graph, attract along edges, repel random pairs) run as vectorised numpy epochs.
+
+# Curve 1 / (1 + a d^2b) that UMAP fits for min_dist=0, spread=1: clusters packed tight.
+_CURVE_A, _CURVE_B = 1.929, 0.7915
+
+
+def fuzzy_neighbour_graph(vectors: np.ndarray, k: int) -> sparse.csr_matrix:
+    """UMAP's symmetric fuzzy kNN graph: each item's edges scaled by its own local density."""
+    n = len(vectors)
+    indices, sims = nearest_neighbours(vectors, k)
+    distances = 1.0 - sims.astype(np.float64)
+    gaps = np.maximum(distances - distances[:, :1], 0.0)
+    # Per-item bandwidth so that the edge weights sum to log2(k) (binary search, all rows at once).
+    target = np.log2(indices.shape[1])
+    low, high, sigma = np.zeros(n), np.full(n, np.inf), np.ones(n)
+    for _ in range(64):
+        too_wide = np.exp(-gaps / sigma[:, None]).sum(axis=1) > target
+        high = np.where(too_wide, sigma, high)
+        low = np.where(too_wide, low, sigma)
+        sigma = np.where(np.isinf(high), sigma * 2, (low + high) / 2)
+    weights = np.exp(-gaps / sigma[:, None])
+    rows = np.repeat(np.arange(n), indices.shape[1])
+    directed = sparse.csr_matrix((weights.ravel(), (rows, indices.ravel())), shape=(n, n))
+    return (directed + directed.T - directed.multiply(directed.T)).tocsr()  # fuzzy union
+
+
+def graph_layout(graph: sparse.csr_matrix, init: np.ndarray, n_epochs: int = 200,
+                 negative_rate: int = 5, seed: int = 0) -> np.ndarray:
+    """Low-dimensional coordinates where graph neighbours sit close and random pairs apart.
+
+    ``init``: starting coordinates (n, dim). UMAP's stochastic edge sampling, but each epoch's
+    moves are summed and applied at once so the work is a few numpy calls per epoch.
+    """
+    rng = np.random.default_rng(seed)
+    upper = sparse.triu(graph, 1).tocoo()
+    keep = upper.data >= upper.data.max() / n_epochs  # UMAP drops edges it would never sample
+    heads, tails, weights = upper.row[keep], upper.col[keep], upper.data[keep]
+    sample_probability = (weights / weights.max()).astype(np.float32)
+    coords = init.astype(np.float32)
+    coords = 10 * (coords - coords.min(axis=0)) / np.maximum(np.ptp(coords, axis=0), 1e-12)
+    n, dim = coords.shape
+    a, b = np.float32(_CURVE_A), np.float32(_CURVE_B)
+    for epoch in range(n_epochs):
+        step = np.float32(1.0 - epoch / n_epochs)
+        chosen = rng.random(len(weights), dtype=np.float32) < sample_probability
+        head = np.concatenate([heads[chosen], tails[chosen]])
+        tail = np.concatenate([tails[chosen], heads[chosen]])
+        diff = coords[head] - coords[tail]
+        d2 = np.maximum(np.einsum("ij,ij->i", diff, diff), 1e-12)
+        d2b = np.exp(b * np.log(d2))  # d2**b, cheaper as one exp/log pair
+        pull = np.clip((-2 * a * b * d2b / d2 / (1 + a * d2b))[:, None] * diff, -4, 4)
+        near = np.repeat(head, negative_rate)
+        far = rng.integers(0, n, len(near))
+        diff = coords[near] - coords[far]
+        d2 = np.einsum("ij,ij->i", diff, diff)
+        d2b = np.exp(b * np.log(np.maximum(d2, 1e-12)))
+        push = np.clip((2 * b / ((0.001 + d2) * (1 + a * d2b)))[:, None] * diff, -4, 4)
+        push[near == far] = 0
+        for axis in range(dim):
+            coords[:, axis] += step * (np.bincount(head, pull[:, axis], n)
+                                       + np.bincount(near, push[:, axis], n))
+    return coords
+
+
+def min_cluster_size(n_items: int) -> int:
+    """Smallest dense group HDBSCAN may report: about n/80 memos, within 5..50.
+
+    The cap keeps big libraries from being lumped into a few huge themes: at 10,000 memos
+    n/80 gave ~20 themes, 50 gives ~80 (Louvain gave ~70)."""
+    return int(np.clip(n_items // 80, 5, 50))
+
+
+@dataclass
+class DensityClusterer:
+    """sklearn-like: ``DensityClusterer(seed=0).fit(vectors).labels_``.
+
+    Fuzzy kNN graph -> ``n_components``-d layout -> HDBSCAN; points HDBSCAN calls noise
+    join the group whose centroid is nearest (cosine), so every item gets a group.
+    Collections too small for a density estimate fall back to :class:`GraphClusterer`.
+    """
+
+    n_neighbors: int = 15
+    n_components: int = 5
+    n_epochs: int = 200
+    seed: int = 0
+
+    def fit(self, vectors: np.ndarray) -> "DensityClusterer":
+        vectors = np.asarray(vectors, dtype=np.float32)
+        n = len(vectors)
+        if n < 4 * min_cluster_size(n):
+            self.labels_ = GraphClusterer(seed=self.seed).fit(vectors).labels_
+            return self
+        graph = fuzzy_neighbour_graph(vectors, self.n_neighbors)
+        centred = vectors - vectors.mean(axis=0)
+        # PCA start (deterministic): top eigenvectors of the small dim x dim covariance.
+        _, axes = np.linalg.eigh(centred.T @ centred)
+        coords = graph_layout(graph, centred @ axes[:, ::-1][:, : self.n_components],
+                              n_epochs=self.n_epochs, seed=self.seed)
+        groups = HDBSCAN(min_cluster_size=min_cluster_size(n), copy=True).fit_predict(coords)
+        if groups.max() < 1:  # one blob or all noise: no density structure to use
+            self.labels_ = GraphClusterer(seed=self.seed).fit(vectors).labels_
+            return self
+        centroids = np.stack([vectors[groups == g].mean(axis=0) for g in range(groups.max() + 1)])
+        noise = groups < 0
+        groups[noise] = np.argmax(vectors[noise] @ centroids.T, axis=1)
+        # Largest first, ties by smallest member, as GraphClusterer does.
+        sizes = np.bincount(groups)
+        order = sorted(range(len(sizes)), key=lambda g: (-sizes[g], np.argmax(groups == g)))
+        relabel = np.empty(len(sizes), dtype=np.int64)
+        relabel[order] = np.arange(len(sizes))
+        self.labels_ = relabel[groups]
+        log.debug("layout+hdbscan: %d items, %d groups, %d noise reassigned",
+                  n, len(sizes), int(noise.sum()))
         return self

@@ -1,6 +1,6 @@
 """Themes: groups of memos about the same thing, found without being told how many.
 
-``build_themes`` clusters memo embeddings (kNN graph + Louvain, see ``clustering``),
+``build_themes`` clusters memo embeddings (neighbour-graph layout + HDBSCAN, see ``clustering``),
 dissolves groups too small to be a theme, names each theme (``naming``) and gives it a
 stable ``theme_key``.
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from organize.clustering import GraphClusterer
+from organize.clustering import DensityClusterer
 from organize.naming import name_themes
 from organize.vocabulary import is_junk
 
@@ -104,7 +104,7 @@ def _cluster(vectors: np.ndarray, eligible: np.ndarray, seed: int) -> np.ndarray
     rows = np.flatnonzero(eligible)
     if len(rows) < 3:
         return labels
-    groups = GraphClusterer(seed=seed).fit(vectors[rows]).labels_
+    groups = DensityClusterer(seed=seed).fit(vectors[rows]).labels_
     sizes = np.bincount(groups)
     big = np.flatnonzero(sizes >= min_theme_size(len(rows)))
     if len(big) == 0:
