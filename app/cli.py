@@ -89,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     retitle.add_argument("memo_id", type=int)
     retitle.add_argument("title")
 
+    edit = commands.add_parser("edit", help="reword one transcript segment (the original is kept)")
+    edit.add_argument("memo_id", type=int)
+    edit.add_argument("position", type=int, help="the segment's number, from 0 (see `musings show --json`)")
+    edit.add_argument("text", nargs="?", help="the new wording")
+    edit.add_argument("--restore", action="store_true", help="go back to the transcribed text")
+
     related = commands.add_parser("related", help="memos about the same idea, with similarity")
     related.add_argument("memo_id", type=int)
     related.add_argument("--limit", type=int, default=5)
@@ -206,14 +212,16 @@ def cmd_show(args, data_dir: Path) -> int:
         return 1
     segments = store.get_segments(db, memo.id)
     if args.json:
-        _print_json({**asdict(memo), "segments": [asdict(segment) for segment in segments]})
+        _print_json({**asdict(memo), "segments": [{**asdict(segment), "shown_text": segment.shown_text}
+                                                  for segment in segments]})
         return 0
     print(f"Memo {memo.id}: {memo.original_name}")
     print(f"Recorded {memo.recorded_at}, {clock(memo.duration)}, {memo.status}"
           + (f" ({memo.error})" if memo.error else ""))
     print(f"Audio: {data_dir / memo.library_path}\n")
     for segment in segments:
-        print(f"[{clock(segment.start)} → {clock(segment.end)}] {segment.text}")
+        mark = " (edited)" if segment.edited_text is not None else ""
+        print(f"[{clock(segment.start)} → {clock(segment.end)}] {segment.shown_text}{mark}")
     return 0
 
 
@@ -285,6 +293,21 @@ def cmd_title(args, data_dir: Path) -> int:
     if _memo_or_none(db, args.memo_id) is None:
         return 1
     org.set_title(db, args.memo_id, args.title.strip(), by_user=True)
+    return 0
+
+
+def cmd_edit(args, data_dir: Path) -> int:
+    if args.restore == (args.text is not None):
+        print("musings: give either the new TEXT or --restore", file=sys.stderr)
+        return 2
+    db = open_database(data_dir)
+    if _memo_or_none(db, args.memo_id) is None:
+        return 1
+    try:
+        store.edit_segment(db, args.memo_id, args.position, None if args.restore else args.text)
+    except KeyError:
+        print(f"musings: memo {args.memo_id} has no segment {args.position}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -511,7 +534,7 @@ def _print_json(value) -> None:
 
 
 COMMANDS = {"import": cmd_import, "list": cmd_list, "show": cmd_show, "search": cmd_search, "status": cmd_status,
-            "themes": cmd_themes, "theme": cmd_theme, "move": cmd_move, "title": cmd_title, "related": cmd_related, "export": cmd_export,
+            "themes": cmd_themes, "theme": cmd_theme, "move": cmd_move, "title": cmd_title, "edit": cmd_edit, "related": cmd_related, "export": cmd_export,
             "record": cmd_record, "devices": cmd_devices, "listen": cmd_listen,
             "install-desktop": cmd_install_desktop, "uninstall-desktop": cmd_uninstall_desktop}
 

@@ -35,7 +35,7 @@ def export_library(db: sqlite_utils.Database, data_dir: Path, target: Path) -> E
             duration=memo.duration,
             theme=theme.name if theme else None,
             tags=["musings"],
-            segments=[ExportSegment(s.start, s.end, s.text) for s in store.get_segments(db, memo.id)],
+            segments=[ExportSegment(s.start, s.end, s.shown_text) for s in store.get_segments(db, memo.id)],
             audio_path=data_dir / memo.library_path,
             related=related,
             near_duplicates=[other for other, score in related if related_memos.is_near_duplicate(score)],

@@ -1,4 +1,8 @@
-"""Queries over memos and their transcripts. Takes and returns plain dataclasses."""
+"""Queries over memos and their transcripts. Takes and returns plain dataclasses.
+
+A segment keeps what Whisper heard in `text`, never changed, and the user's wording in `edited_text`
+(NULL = not edited). `memos.transcript`, which full-text search indexes, is made of the shown texts.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -78,6 +82,12 @@ class StoredSegment:
     avg_logprob: float
     no_speech_prob: float
     words: list[StoredWord] = field(default_factory=list)
+    edited_text: str | None = None  # the user's wording; None = as transcribed
+
+    @property
+    def shown_text(self) -> str:
+        """What the user sees: their edit if there is one, else the transcription."""
+        return self.edited_text if self.edited_text is not None else self.text
 
 
 @dataclass
@@ -135,7 +145,10 @@ def save_transcript(
     language: str | None,
     model: str,
 ) -> str:
-    """Replace the memo's transcript in one transaction; the memo becomes `done`, or `empty` with no speech."""
+    """Replace the memo's transcript in one transaction; the memo becomes `done`, or `empty` with no speech.
+
+    Re-transcribing replaces the segments, so the user's edits to them (`edit_segment`) are lost then.
+    """
     segments = list(segments)
     with db.atomic():
         _delete_transcript(db, memo_id)
@@ -186,7 +199,8 @@ def get_segments(db: sqlite_utils.Database, memo_id: int) -> list[StoredSegment]
     for row in db["segments"].rows_where("memo_id = ?", [memo_id], order_by="position"):
         ids.append(row["id"])
         segments.append(
-            StoredSegment(row["start"], row["end"], row["text"], row["avg_logprob"], row["no_speech_prob"])
+            StoredSegment(row["start"], row["end"], row["text"], row["avg_logprob"], row["no_speech_prob"],
+                          edited_text=row["edited_text"])
         )
     by_id = dict(zip(ids, segments))
     if ids:
@@ -198,6 +212,23 @@ def get_segments(db: sqlite_utils.Database, memo_id: int) -> list[StoredSegment]
                 StoredWord(row["start"], row["end"], row["word"], row["probability"])
             )
     return segments
+
+
+def edit_segment(db: sqlite_utils.Database, memo_id: int, position: int, new_text: str | None) -> None:
+    """Set the user's wording of one segment, keeping the original; `None` or the original text restores it.
+
+    The memo's full text (what search finds) is rebuilt from the shown texts in the same transaction.
+    """
+    with db.atomic():
+        rows = list(db["segments"].rows_where("memo_id = ? AND position = ?", [memo_id, position], limit=1))
+        if not rows:
+            raise KeyError(f"memo {memo_id} has no segment {position}")
+        edited = None if new_text is None or new_text.strip() == rows[0]["text"].strip() else new_text.strip()
+        db["segments"].update(rows[0]["id"], {"edited_text": edited})
+        shown = db.execute(
+            "SELECT coalesce(edited_text, text) FROM segments WHERE memo_id = ? ORDER BY position", [memo_id]
+        ).fetchall()
+        db["memos"].update(memo_id, {"transcript": " ".join(text.strip() for (text,) in shown).strip()})
 
 
 def list_memos(db: sqlite_utils.Database, *, status: str | None = None, limit: int | None = None) -> list[Memo]:

@@ -89,3 +89,9 @@ def m002_themes_titles_embeddings(db: sqlite_utils.Database) -> None:
         pk="memo_id",
         foreign_keys=[("memo_id", "memos", "id")],
     )
+
+
+@migrations()
+def m003_segment_edits(db: sqlite_utils.Database) -> None:
+    # The user's wording of a segment; NULL = not edited. `text` stays what Whisper heard.
+    db["segments"].add_column("edited_text", str)

@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         self.memo_view.title_edited.connect(self.set_title)
         self.memo_view.theme_chosen.connect(lambda memo_id, theme_id: self.move_memos([memo_id], theme_id))
         self.memo_view.open_memo.connect(self.reveal_memo)
+        self.memo_view.segment_edited.connect(self.edit_segment)
         self.memo_view.player.failed.connect(self.show_error)
         self.theme_map.memo_clicked.connect(self.reveal_memo)
         self._build_menus()
@@ -309,17 +310,36 @@ class MainWindow(QMainWindow):
 
     # -- changing the library (all through the job runner) --------------------------------------
 
-    def _write(self, description: str, function, *args) -> None:
+    def _write(self, description: str, function, *args, then=None) -> None:
+        """Run a write in the background, then re-read the lists (and call `then()`, if given)."""
         def work():
             return function(self.library.db(), *args)
 
-        self.runner.run(work, name=description, on_success=lambda _: self.refresh(),
+        def done(_) -> None:
+            self.refresh()
+            if then is not None:
+                then()
+
+        self.runner.run(work, name=description, on_success=done,
                         on_failure=lambda message, error: self.show_error(f"Could not {description}: {message}"))
 
     def set_title(self, memo_id: int, title: str) -> None:
         from storage import organizing as org
 
         self._write("rename the memo", lambda db: org.set_title(db, memo_id, title, by_user=True))
+
+    def edit_segment(self, memo_id: int, position: int, text: str | None) -> None:
+        """Save the user's wording of one segment (None restores the transcription), then show it."""
+        from storage import memos as store
+
+        def reopen() -> None:
+            if self.memo_view.memo is not None and self.memo_view.memo.id == memo_id:
+                scroll = self.memo_view.transcript.verticalScrollBar()
+                kept = scroll.value()  # stay at the edited passage, not the top
+                self.open_memo(memo_id, keep_player=True)
+                scroll.setValue(kept)
+
+        self._write("save the edit", store.edit_segment, memo_id, position, text, then=reopen)
 
     def move_memos(self, memo_ids: list[int], theme_id: int | None) -> None:
         from storage import organizing as org

@@ -1,8 +1,10 @@
 """The right pane: one memo — title, date, theme, transcript with timestamps, related ideas, and playback.
 
 Click a timestamp or a word to play from there; while playing, the word being spoken is highlighted.
-The transcript is shown read-only: edits would need a place that keeps the original next to the edit,
-which the storage layer does not offer yet (the title is editable).
+Double-click a line (or "Edit this passage…" in its context menu) to reword that segment; the storage
+keeps the transcription next to the edit, so "Restore original" can always go back. An edited line is
+shown in italics with an "(edited)" mark and plays from the segment's start (its words no longer match
+the word timings).
 """
 from __future__ import annotations
 
@@ -16,7 +18,10 @@ from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QFont
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QPushButton, QSlider, QTextEdit, QVBoxLayout, QWidget)
 
+from app.gui.segment_edit import SegmentEditDialog
 from app.gui.widgets import clock
+
+EDITED_MARK = "(edited)"
 
 NO_THEME = -1
 
@@ -32,9 +37,14 @@ class _Span:
 
 
 class TranscriptView(QTextEdit):
-    """Segments with clickable timestamps and words; `highlight_at(seconds)` marks the word being spoken."""
+    """Segments with clickable timestamps and words; `highlight_at(seconds)` marks the word being spoken.
+
+    One segment per text block, so a block number is the segment's position in the memo.
+    """
 
     seek_requested = Signal(float)
+    edit_requested = Signal(int)  # segment position
+    restore_requested = Signal(int)  # segment position
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -46,31 +56,43 @@ class TranscriptView(QTextEdit):
         self._terms: list[QTextEdit.ExtraSelection] = []
         self._playing: QTextEdit.ExtraSelection | None = None
         self.current_word: int | None = None
+        self.segments: list = []
 
     def set_segments(self, segments, terms: list[str] | None = None) -> None:
         self.clear()
         self.words, self.stamps = [], []
+        self.segments = list(segments)
         cursor = QTextCursor(self.document())
         stamp_format = QTextCharFormat()
         stamp_format.setForeground(QColor("#6366f1"))
         stamp_format.setFontPointSize(max(7.0, self.font().pointSizeF() - 1))
         plain = QTextCharFormat()
-        for index, segment in enumerate(segments):
+        edited_format = QTextCharFormat()
+        edited_format.setFontItalic(True)
+        mark_format = QTextCharFormat(stamp_format)
+        mark_format.setForeground(QColor("#6b7280"))
+        for index, segment in enumerate(self.segments):
             if index:
                 cursor.insertBlock()
             first = cursor.position()
             cursor.insertText(f"[{clock(segment.start)}]", stamp_format)
             self.stamps.append(_Span(first, cursor.position(), segment.start, segment.end))
             cursor.insertText(" ", plain)
-            pieces = [(w.word, w.start, w.end) for w in segment.words] or [(segment.text, segment.start, segment.end)]
+            edited = getattr(segment, "edited_text", None) is not None
+            if edited:  # the user's words have no timings of their own: the whole line is one span
+                pieces = [(segment.edited_text, segment.start, segment.end)]
+            else:
+                pieces = [(w.word, w.start, w.end) for w in segment.words] or [(segment.text, segment.start, segment.end)]
             for text, start, end in pieces:
                 text = text.strip()
                 if not text:
                     continue
                 first = cursor.position()
-                cursor.insertText(text, plain)
+                cursor.insertText(text, edited_format if edited else plain)
                 self.words.append(_Span(first, cursor.position(), start, end))
                 cursor.insertText(" ", plain)
+            if edited:
+                cursor.insertText(EDITED_MARK, mark_format)
         self._word_starts = [span.start for span in self.words]
         self._playing, self.current_word = None, None
         self._terms = self._term_selections(terms or [])
@@ -126,6 +148,32 @@ class TranscriptView(QTextEdit):
                 if span.first <= position <= span.last:
                     return span.start
         return None
+
+    def segment_at(self, position: int) -> int | None:
+        """The segment position a document position falls in."""
+        block = self.document().findBlock(position).blockNumber()
+        return block if 0 <= block < len(self.segments) else None
+
+    def is_edited(self, index: int) -> bool:
+        return getattr(self.segments[index], "edited_text", None) is not None
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        super().mouseDoubleClickEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton:
+            index = self.segment_at(self.cursorForPosition(event.position().toPoint()).position())
+            if index is not None:
+                self.edit_requested.emit(index)
+
+    def contextMenuEvent(self, event) -> None:
+        menu = self.createStandardContextMenu(event.pos())
+        index = self.segment_at(self.cursorForPosition(event.pos()).position())
+        if index is not None and self.isEnabled():
+            menu.addSeparator()
+            menu.addAction("Edit this passage…", lambda: self.edit_requested.emit(index))
+            restore = menu.addAction("Restore original", lambda: self.restore_requested.emit(index))
+            restore.setEnabled(self.is_edited(index))
+        menu.exec(event.globalPos())
+        menu.deleteLater()
 
     def mouseReleaseEvent(self, event) -> None:
         super().mouseReleaseEvent(event)
@@ -202,6 +250,7 @@ class MemoView(QWidget):
     title_edited = Signal(int, str)
     theme_chosen = Signal(int, object)  # memo id, theme id or None (Unsorted)
     open_memo = Signal(int)
+    segment_edited = Signal(int, int, object)  # memo id, segment position, new text or None (restore)
 
     def __init__(self, data_dir: Path, parent=None):
         super().__init__(parent)
@@ -225,6 +274,8 @@ class MemoView(QWidget):
         self.position = QLabel("0:00")
         self.transcript = TranscriptView()
         self.transcript.seek_requested.connect(self.play_from)
+        self.transcript.edit_requested.connect(self.ask_edit)
+        self.transcript.restore_requested.connect(lambda position: self.edit_segment(position, None))
         self.related = QListWidget()
         self.related.setMaximumHeight(130)
         self.related.itemActivated.connect(lambda item: self.open_memo.emit(item.data(Qt.ItemDataRole.UserRole)))
@@ -302,6 +353,29 @@ class MemoView(QWidget):
     def _position_changed(self, seconds: float) -> None:
         self.position.setText(clock(seconds))
         self.transcript.highlight_at(seconds)
+
+    def ask_edit(self, position: int) -> SegmentEditDialog | None:
+        """Open the edit dialog for one segment, prefilled with the text shown now (non-blocking)."""
+        if self.memo is None or not 0 <= position < len(self.transcript.segments):
+            return None
+        segment = self.transcript.segments[position]
+        edited = self.transcript.is_edited(position)
+        dialog = SegmentEditDialog(segment.start, segment.edited_text if edited else segment.text,
+                                   segment.text, edited, self)
+        dialog.chosen.connect(lambda text: self.edit_segment(position, text))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def edit_segment(self, position: int, text: str | None) -> None:
+        """Ask for a segment's new wording (None: back to the transcription) to be saved; the window writes it."""
+        if self.memo is None or not 0 <= position < len(self.transcript.segments):
+            return
+        segment = self.transcript.segments[position]
+        current = segment.edited_text if self.transcript.is_edited(position) else None
+        wanted = None if text is None or text.strip() == segment.text.strip() else text.strip()
+        if wanted != current:
+            self.segment_edited.emit(self.memo.id, position, wanted)
 
     def _title_done(self) -> None:
         text = self.title.text().strip()

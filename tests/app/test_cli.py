@@ -54,3 +54,25 @@ def test_no_display_gives_a_clear_message_instead_of_a_crash(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip() == ("musings: no display to open the window on; the commands work without one "
                                      "(musings --help)")
+
+
+def test_edit_shows_the_users_words_and_restore_brings_back_the_transcription(imported):
+    memos = json.loads(run_musings("list", "--json", data_dir=imported, check=True).stdout)
+    jfk = str(next(m["id"] for m in memos if m["original_name"] == "jfk.mp3"))
+    original = json.loads(run_musings("show", jfk, "--json", data_dir=imported, check=True).stdout)["segments"][0]
+
+    run_musings("edit", jfk, "0", "And so, my fellow citizens of the zeppelin,", data_dir=imported, check=True)
+    shown = run_musings("show", jfk, data_dir=imported, check=True).stdout
+    assert "my fellow citizens of the zeppelin, (edited)" in shown
+    assert shown.count("(edited)") == 1
+    segment = json.loads(run_musings("show", jfk, "--json", data_dir=imported, check=True).stdout)["segments"][0]
+    assert segment["text"] == original["text"]
+    assert segment["edited_text"] == "And so, my fellow citizens of the zeppelin,"
+    hits = json.loads(run_musings("search", "zeppelin", "--json", data_dir=imported, check=True).stdout)
+    assert [str(h["memo_id"]) for h in hits] == [jfk]
+
+    run_musings("edit", jfk, "0", "--restore", data_dir=imported, check=True)
+    shown = run_musings("show", jfk, data_dir=imported, check=True).stdout
+    assert "(edited)" not in shown and original["text"].strip() in shown
+    missing = run_musings("edit", jfk, "99", "text", data_dir=imported)
+    assert missing.returncode == 1 and "no segment 99" in missing.stderr

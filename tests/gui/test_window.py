@@ -195,3 +195,35 @@ def test_import_is_cancelled_between_files(window, qtbot, tmp_path):
     assert "cancelled" in window.import_panel.label.text()
     memos = store.list_memos(window.library.db())
     assert len(memos) == 6 and any(m.status in ("pending", "transcribing") for m in memos)
+
+
+def test_editing_a_passage_keeps_the_original_and_marks_the_line(window, qtbot):
+    memo_id = window.memo_list.memo_ids()[0]
+    window.memo_list.select_memo(memo_id)
+    view = window.memo_view
+    db = window.library.db()
+    original = store.get_segments(db, memo_id)[0].text
+
+    dialog = view.ask_edit(0)  # what double-click and "Edit this passage…" open
+    assert dialog.editor.toPlainText() == original.strip() and not dialog.restore_button.isEnabled()
+    dialog.editor.setPlainText("A passage about zeppelins, in my own words.")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    wait_idle(qtbot, window)
+
+    segment = store.get_segments(db, memo_id)[0]
+    assert segment.text == original and segment.edited_text == "A passage about zeppelins, in my own words."
+    first_line = view.transcript.document().firstBlock().text()
+    assert "A passage about zeppelins, in my own words." in first_line and first_line.endswith("(edited)")
+    assert [hit.memo.id for hit in store.search(db, "zeppelins")] == [memo_id]
+    # the edited line plays from the segment's start, as one span (its words have no timings of their own)
+    spans = [s for s in view.transcript.words if view.transcript.segment_at(s.first) == 0]
+    assert len(spans) == 1 and spans[0].start == segment.start
+    assert view.transcript.time_at(spans[0].first + 3) == segment.start
+
+    view.ask_edit(0).restore_button.click()
+    wait_idle(qtbot, window)
+    assert store.get_segments(db, memo_id)[0].edited_text is None
+    assert "(edited)" not in view.transcript.toPlainText()
+    assert original.split()[0] in view.transcript.document().firstBlock().text()
+    # restored, word-click playback is back: one span per spoken word again
+    assert len([s for s in view.transcript.words if view.transcript.segment_at(s.first) == 0]) > 1

@@ -69,3 +69,37 @@ def test_fts_query_translation():
     assert to_fts_query("state-of-the-art") == '"state of the art"'
     assert to_fts_query('robot OR "coffee maker" grip*') == '"robot" OR "coffee maker" AND "grip"*'
     assert to_fts_query("AND OR (") == ""
+
+
+def test_edited_segment_keeps_the_original_and_search_follows_the_edit(db):
+    memo_id = store.add_memo(db, store.NewMemo("hash9", "memo9.ogg", "/x/memo9.ogg", "library/ha/hash9.ogg",
+                                               "2026-01-01T00:00:00+00:00", "mtime", 6.0))
+    heard = [store.StoredSegment(0.0, 3.0, " buy a robot vacuum", -0.2, 0.01),
+             store.StoredSegment(3.0, 6.0, " and some coffee", -0.2, 0.01)]
+    store.save_transcript(db, memo_id, heard, language="en", model="tiny.en")
+
+    store.edit_segment(db, memo_id, 0, "buy a cordless hoover")
+    first, second = store.get_segments(db, memo_id)
+    assert first.shown_text == "buy a cordless hoover" and first.text == " buy a robot vacuum"
+    assert second.edited_text is None and second.shown_text == " and some coffee"
+    assert store.get_memo(db, memo_id).transcript == "buy a cordless hoover and some coffee"
+    assert [h.memo.id for h in store.search(db, "hoover")] == [memo_id]
+    assert store.search(db, "vacuum") == []
+    assert db.execute("SELECT text FROM segments WHERE memo_id = ? AND position = 0", [memo_id]).fetchone()[0] \
+        == " buy a robot vacuum"
+
+    # Saving the original wording is not an edit; restoring brings search back to what was heard.
+    store.edit_segment(db, memo_id, 1, "and some coffee")
+    assert store.get_segments(db, memo_id)[1].edited_text is None
+    store.edit_segment(db, memo_id, 0, None)
+    assert [s.edited_text for s in store.get_segments(db, memo_id)] == [None, None]
+    assert [h.memo.id for h in store.search(db, "vacuum")] == [memo_id]
+    assert store.search(db, "hoover") == []
+    with pytest.raises(KeyError):
+        store.edit_segment(db, memo_id, 7, "nowhere")
+
+    # Re-transcribing replaces the segments: the edit goes with them (documented in save_transcript).
+    store.edit_segment(db, memo_id, 0, "buy a cordless hoover")
+    store.save_transcript(db, memo_id, heard, language="en", model="tiny.en")
+    assert [s.edited_text for s in store.get_segments(db, memo_id)] == [None, None]
+    assert store.search(db, "hoover") == []
