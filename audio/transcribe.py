@@ -91,10 +91,12 @@ class Transcriber:
         segments = self._whisper(samples, offset, options)
         # Whisper sometimes ends a 30 s window early and skips the rest of it ("seek to window end"),
         # silently dropping whole sentences of a long memo. Speech the VAD heard but no segment covers
-        # is transcribed again on its own.
+        # is transcribed again on its own, without temperature fallback: a region Whisper can't read
+        # (a language the model doesn't know) then costs one decode, not six.
+        second_chance = {**options, "temperature": 0.0}
         for start, end in _uncovered_speech(samples, segments, offset):
             piece = samples[int((start - offset) * SAMPLE_RATE) : int((end - offset) * SAMPLE_RATE)]
-            segments.extend(self._whisper(piece, start, options))
+            segments.extend(self._whisper(piece, start, second_chance))
         yield from sorted(segments, key=lambda segment: segment.start)
 
     def _whisper(self, samples: np.ndarray, offset: float, options: dict) -> list[Segment]:
