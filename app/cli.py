@@ -122,8 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     listening.add_argument("--device", help="microphone number or name (see `musings devices`; default: the system's)")
     listening.add_argument("--model", default=DEFAULT_MODEL, help="tiny.en (default), base, or a CTranslate2 folder")
     listening.add_argument("--language", default="auto", help="language code, or auto (default)")
-    listening.add_argument("--keep-mic-open", action="store_true",
-                           help="keep the microphone open while idle: recording starts ~0.5 s sooner")
+    mic = listening.add_mutually_exclusive_group()
+    mic.add_argument("--keep-mic-open", dest="keep_mic_open", action="store_true", default=None,
+                     help="keep the microphone open while idle (audio discarded) so a recording starts in "
+                          "milliseconds: the default, except with --night")
+    mic.add_argument("--release-mic", dest="keep_mic_open", action="store_false",
+                     help="open the microphone only while recording (the system's mic indicator stays off)")
     listening.add_argument("--start-recording", action="store_true", help="start recording at once")
 
     devices = commands.add_parser("devices", help="list the microphones")
@@ -411,7 +415,7 @@ def cmd_listen(args, data_dir: Path) -> int:
 
     controller = CaptureController(data_dir, settings, device=device, night_mode=args.night,
                                    stop_on_silence=args.stop_on_silence, on_memo=memo_made, on_error=failed,
-                                   keep_input_open=args.keep_mic_open)
+                                   keep_input_open=(not args.night) if args.keep_mic_open is None else args.keep_mic_open)
     if args.start_recording:
         controller.start()  # before anything else: the user is already talking
     server = InstanceServer(controller)
