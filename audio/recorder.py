@@ -139,6 +139,9 @@ class Recorder:
         self._stall_timeout = stall_timeout_seconds
         self._listeners: list[Listener] = []
         self._stream = None
+        # PortAudio must never stop and abort one stream at once (it deadlocks): the writer thread
+        # aborts on a failure while the caller may be calling stop().
+        self._stream_lock = threading.Lock()
         self._prepared_stream = None  # an input kept running between recordings (`prepare`)
         self._capturing = False  # whether the callback queues blocks or discards them
         self._gate = threading.Lock()  # orders the callback's queueing against stop()'s end marker
@@ -259,17 +262,18 @@ class Recorder:
         """Stop capturing, finish the file and return what was recorded."""
         if self._path is None:
             raise RuntimeError("Recorder.stop called before start")
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            self._stopping = True
-            if stream is self._prepared_stream:
-                pass  # keeps running; the gate below ends the recording between two blocks
-            else:
-                try:
-                    stream.stop()  # waits for the last callback, so the queue then holds every block
-                except load_sounddevice().PortAudioError:
-                    logger.warning("stopping the input stream failed", exc_info=True)
-                stream.close(ignore_errors=True)
+        with self._stream_lock:
+            stream, self._stream = self._stream, None
+            if stream is not None:
+                self._stopping = True
+                if stream is self._prepared_stream:
+                    pass  # keeps running; the gate below ends the recording between two blocks
+                else:
+                    try:
+                        stream.stop()  # waits for the last callback, so the queue then holds every block
+                    except load_sounddevice().PortAudioError:
+                        logger.warning("stopping the input stream failed", exc_info=True)
+                    stream.close(ignore_errors=True)
         with self._gate:
             self._capturing = False
         if self._writer_thread is not None:
@@ -409,13 +413,14 @@ class Recorder:
             return
         logger.warning("recording ended early: %s", error)
         self._finish_file(file_writable=file_writable)
-        self._error = error
-        stream = self._stream
-        if stream is not None and threading.current_thread() is self._writer_thread:
-            try:
-                stream.abort(ignore_errors=True)
-            except Exception:
-                logger.debug("aborting the failed stream raised", exc_info=True)
+        with self._stream_lock:
+            stream = self._stream
+            if stream is not None and threading.current_thread() is self._writer_thread:
+                try:
+                    stream.abort(ignore_errors=True)
+                except Exception:
+                    logger.debug("aborting the failed stream raised", exc_info=True)
+        self._error = error  # only now: a caller seeing it may call stop() at once
 
     def _finish_file(self, *, file_writable: bool = True) -> None:
         writer, self._writer = self._writer, None
