@@ -98,20 +98,21 @@ class Organizer:
             org.place_memo(self.db, memo_id, None if row is None else themes[row].id)
 
     def _reclustering_due(self) -> bool:
-        ids, _ = org.load_embeddings(self.db, MODEL_NAME)
-        if len(ids) < MIN_MEMOS_FOR_THEMES:
+        embedded = org.count_embeddings(self.db, MODEL_NAME)
+        if embedded < MIN_MEMOS_FOR_THEMES:
             return False
         if not org.list_themes(self.db):
             return True
         unsorted = len(org.memos_of_theme(self.db, None))
-        return unsorted >= RECLUSTER_UNSORTED_MIN and unsorted > RECLUSTER_UNSORTED_SHARE * len(ids)
+        return unsorted >= RECLUSTER_UNSORTED_MIN and unsorted > RECLUSTER_UNSORTED_SHARE * embedded
 
     def recluster(self) -> int:
         """Rebuild all themes, keeping theme ids, names and every user correction. Returns the theme count."""
         ids, vectors = org.load_embeddings(self.db, MODEL_NAME)
         if not ids:
             return 0
-        texts = [store.get_memo(self.db, memo_id).transcript or "" for memo_id in ids]
+        by_id = org.transcripts(self.db)
+        texts = [by_id[memo_id] for memo_id in ids]
         current = org.placements(self.db)
         index_of = {memo_id: i for i, memo_id in enumerate(ids)}
         pinned = {index_of[p.memo_id]: p.theme_id for p in current.values()

@@ -67,6 +67,18 @@ def load_embeddings(db: sqlite_utils.Database, model: str) -> tuple[list[int], n
     return ids, (np.stack(vectors) if vectors else np.zeros((0, 0), np.float32))
 
 
+def count_embeddings(db: sqlite_utils.Database, model: str) -> int:
+    """How many transcribed memos have a vector from `model` (without loading the vectors)."""
+    return next(db.query(
+        """SELECT count(*) AS n FROM embeddings JOIN memos ON memos.id = embeddings.memo_id
+           WHERE embeddings.model = ? AND memos.status = 'done'""", [model]))["n"]
+
+
+def transcripts(db: sqlite_utils.Database) -> dict[int, str]:
+    """Every memo's transcript by id, in one query."""
+    return {row["id"]: row["transcript"] or "" for row in db.query("SELECT id, transcript FROM memos")}
+
+
 def set_title(db: sqlite_utils.Database, memo_id: int, title: str, *, by_user: bool) -> None:
     """An automatic title never replaces one the user wrote."""
     with db.atomic():
