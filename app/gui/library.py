@@ -18,7 +18,6 @@ class Library:
         self.data_dir = Path(data_dir)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list = []
         self._embedder: Future | None = None
         self._transcribers: dict[tuple, object] = {}
 
@@ -30,18 +29,15 @@ class Library:
 
             db = open_database(self.data_dir)
             self._local.db = db
-            with self._lock:
-                self._connections.append(db)
         return db
 
     def close(self) -> None:
-        with self._lock:
-            connections, self._connections = self._connections, []
-        for db in connections:
-            try:
-                db.conn.close()
-            except Exception:  # closing another thread's connection may fail; the process ends anyway
-                log.debug("closing a connection failed", exc_info=True)
+        """Close the calling thread's connection. A background job may still be using its own: closing
+        that from here crashes SQLite, so it is left to its thread (released when the thread ends)."""
+        db = getattr(self._local, "db", None)
+        self._local.db = None
+        if db is not None:
+            db.conn.close()
 
     # -- models: loaded in the background, shared by imports and search --------------------------
 
