@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import sqlite3
@@ -86,7 +87,9 @@ w.writeframes(bytes(16000 * 2 * 15)); w.close()"""], check=True)
     assert by_name["truncated.mp3"]["status"] == "done" and "fellow americans" in by_name["truncated.mp3"]["transcript"].lower()
     assert by_name["radio-8k.mp3"]["status"] == "done" and by_name["radio-8k.mp3"]["transcript"]
     assert by_name["stereo-48k.webm"]["status"] in ("done", "empty")
-    assert "okay okay okay" not in by_name["radio-8k.mp3"]["transcript"].lower().replace(",", "")
+    # tiny.en loops on this noisy radio clip ("okay okay okay ..."); cleanup keeps a phrase at most 3 times running.
+    radio_words = re.findall(r"[a-z0-9']+", by_name["radio-8k.mp3"]["transcript"].lower())
+    assert not any(len(set(radio_words[i : i + 4])) == 1 for i in range(len(radio_words) - 3)), radio_words
     status = json.loads(run_musings("status", "--json", data_dir=data_dir, check=True).stdout)
     assert {p["reason"] for p in status["problems"]} == set(failed.values())
 
