@@ -77,12 +77,15 @@ class Importer:
         on_event: EventCallback | None = None,
         transcriber: Transcriber | None = None,
         organize: bool = True,
+        embedder=None,
     ):
         self.data_dir = Path(data_dir)
         self.settings = settings or TranscriptionSettings()
         self.on_event = on_event or (lambda event, progress: None)
         self._transcriber = transcriber
         self.organize = organize
+        # An Embedder or EmbedderProcess to share (or a function returning one); else one is started when needed.
+        self._embedder = embedder
         self.db = open_database(self.data_dir)
         self.progress = ImportProgress()
         self.report = ImportReport()
@@ -105,12 +108,19 @@ class Importer:
         # Imported here: clustering pulls in scipy, scikit-learn and networkx (~0.6 s, ~85 MB).
         from app.organizing import Organizer, start_loading_embedder
 
-        organizer = None
+        embedder, started = self._embedder, None
         if store.memos_to_transcribe(self.db):
-            # The embedding model loads (4–6 s of imports) while Whisper works.
-            organizer = Organizer(self.db, start_loading_embedder())
-        self.transcribe_pending()
-        self._write((organizer or Organizer(self.db)).organize_new)
+            # The embedding model loads (4–6 s of imports) in its own process while Whisper works.
+            if embedder is None:
+                embedder = started = start_loading_embedder()
+            elif not hasattr(embedder, "embed"):
+                embedder = embedder()
+        try:
+            self.transcribe_pending()
+            self._write(Organizer(self.db, embedder).organize_new)
+        finally:
+            if started is not None:
+                started.close()
         return self.report
 
     def close(self) -> None:

@@ -7,14 +7,13 @@ every correction the user made (rename, merge, move) is passed back in and kept.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import sqlite_utils
 
 from organize import related as related_memos
-from organize.embeddings import MODEL_NAME, Embedder
+from organize.embeddings import MODEL_NAME, Embedder, EmbedderProcess
 from organize.search import fuse_rankings, semantic_scores, top_k
 from organize.themes import Theme, build_themes, place, stabilise
 from organize.titles import title_for
@@ -44,27 +43,25 @@ class SearchResult:
     matched_by: str  # keyword / semantic / both
 
 
-def start_loading_embedder() -> Future:
-    """Start importing sentence-transformers and loading the model in the background (4–6 s)."""
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedder")
-    future = executor.submit(Embedder)
-    executor.shutdown(wait=False)
-    return future
+def start_loading_embedder() -> EmbedderProcess:
+    """Start loading the embedding model (4–6 s of imports) in a child process; use it when it's needed."""
+    return EmbedderProcess()
 
 
 class Organizer:
     """Organize use cases over one database; the embedder is loaded on first need."""
 
-    def __init__(self, db: sqlite_utils.Database, embedder: Embedder | Future | None = None):
+    def __init__(self, db: sqlite_utils.Database, embedder=None):
+        """`embedder`: an Embedder or EmbedderProcess, or a function returning one when first needed."""
         self.db = db
         self._embedder = embedder
 
     @property
-    def embedder(self) -> Embedder:
-        if isinstance(self._embedder, Future):
-            self._embedder = self._embedder.result()
+    def embedder(self) -> Embedder | EmbedderProcess:
         if self._embedder is None:
             self._embedder = Embedder()
+        elif not hasattr(self._embedder, "embed"):
+            self._embedder = self._embedder()
         return self._embedder
 
     # -- after an import ---------------------------------------------------------------------

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
+from faster_whisper.transcribe import restore_speech_timestamps
+from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
 
 from audio.cleanup import clean_segments
 from audio.decode import SAMPLE_RATE, iter_chunks
@@ -88,19 +90,29 @@ class Transcriber:
         return list(clean_segments(self._transcribe_samples(samples, offset, self.settings.whisper_options())))
 
     def _transcribe_samples(self, samples: np.ndarray, offset: float, options: dict) -> Iterator[Segment]:
-        segments = self._whisper(samples, offset, options)
+        # The VAD runs once, here, exactly as faster-whisper's vad_filter would run it; its speech regions
+        # serve both the transcription and the second chance below.
+        speech = get_speech_timestamps(samples, VadOptions())
+        if not speech:
+            return
+        options = {**options, "vad_filter": False}
+        chunks, _ = collect_chunks(samples, speech)
+        segments = self._whisper(np.concatenate(chunks), offset, options, speech)
         # Whisper sometimes ends a 30 s window early and skips the rest of it ("seek to window end"),
         # silently dropping whole sentences of a long memo. Speech the VAD heard but no segment covers
         # is transcribed again on its own, without temperature fallback: a region Whisper can't read
         # (a language the model doesn't know) then costs one decode, not six.
         second_chance = {**options, "temperature": 0.0}
-        for start, end in _uncovered_speech(samples, segments, offset):
+        for start, end in _uncovered_speech(speech, segments, offset):
             piece = samples[int((start - offset) * SAMPLE_RATE) : int((end - offset) * SAMPLE_RATE)]
             segments.extend(self._whisper(piece, start, second_chance))
         yield from sorted(segments, key=lambda segment: segment.start)
 
-    def _whisper(self, samples: np.ndarray, offset: float, options: dict) -> list[Segment]:
+    def _whisper(self, samples: np.ndarray, offset: float, options: dict, speech: list[dict] | None = None) -> list[Segment]:
+        """Whisper on `samples`; `speech`: the VAD regions `samples` was collected from, to map times back."""
         segments, info = self.model.transcribe(samples, **options)
+        if speech:
+            segments = restore_speech_timestamps(segments, speech, SAMPLE_RATE)
         self.language = info.language
         return [
             Segment(
@@ -122,16 +134,14 @@ class Transcriber:
 MIN_UNCOVERED_SECONDS = 2.0
 
 
-def _uncovered_speech(samples: np.ndarray, segments: list[Segment], offset: float) -> list[tuple[float, float]]:
-    """(start, end) in file time of VAD speech regions that no segment overlaps for ≥ 2 s."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    covered = [(s.start, s.end) for s in segments]
+def _uncovered_speech(speech: list[dict], segments: list[Segment], offset: float) -> list[tuple[float, float]]:
+    """(start, end) in file time of VAD speech regions (in samples) that no segment overlaps for ≥ 2 s."""
+    covered = sorted((s.start, s.end) for s in segments)
     gaps = []
-    for region in get_speech_timestamps(samples, VadOptions()):
+    for region in speech:
         start, end = offset + region["start"] / SAMPLE_RATE, offset + region["end"] / SAMPLE_RATE
         cursor = start
-        for seg_start, seg_end in sorted(covered):
+        for seg_start, seg_end in covered:
             if seg_end <= cursor or seg_start >= end:
                 continue
             if seg_start - cursor >= MIN_UNCOVERED_SECONDS:

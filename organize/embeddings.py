@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import multiprocessing
 import os
+import threading
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,6 +30,9 @@ EMBEDDING_DIM = 384
 # Tokens shared by consecutive chunks of a long text, so a sentence cut at a chunk
 # border is still seen whole by one of the two chunks.
 CHUNK_OVERLAP_TOKENS = 48
+# A batch is padded to its longest text, so batches are cut by tokens, not by count: one 250-token memo
+# in a batch of 64 short ones made the whole batch cost 64 × 250 tokens (51 memos: 1.94 s -> 0.3 s).
+BATCH_TOKENS = 1024
 
 
 @functools.lru_cache(maxsize=1)
@@ -64,8 +69,8 @@ class Embedder:
         """Content tokens that fit in one model window ([CLS] and [SEP] excluded)."""
         return int(self._model.max_seq_length) - 2
 
-    def chunks(self, text: str) -> list[str]:
-        """Split ``text`` into overlapping pieces that each fit in the model window."""
+    def chunks(self, text: str) -> list[tuple[str, int]]:
+        """Split ``text`` into overlapping pieces that each fit in the model window, with their token counts."""
         tokenizer = self._model.tokenizer
         encoding = tokenizer(
             text, add_special_tokens=False, return_offsets_mapping=True, verbose=False
@@ -73,12 +78,12 @@ class Embedder:
         offsets = encoding["offset_mapping"]
         window = self.max_tokens
         if len(offsets) <= window:
-            return [text]
+            return [(text, len(offsets))]
         step = window - CHUNK_OVERLAP_TOKENS
         pieces = []
         for start in range(0, len(offsets), step):
             span = offsets[start : start + window]
-            pieces.append(text[span[0][0] : span[-1][1]])
+            pieces.append((text[span[0][0] : span[-1][1]], len(span)))
             if start + window >= len(offsets):
                 break
         return pieces
@@ -88,18 +93,22 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         pieces: list[str] = []
+        tokens: list[int] = []
         owner: list[int] = []
         for i, text in enumerate(texts):
-            for piece in self.chunks(text or ""):
+            for piece, count in self.chunks(text or ""):
                 pieces.append(piece)
+                tokens.append(count + 2)  # [CLS] and [SEP]
                 owner.append(i)
-        vectors = self._model.encode(
-            pieces,
-            batch_size=self.batch_size,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        ).astype(np.float32)
+        vectors = np.zeros((len(pieces), self.dimension), dtype=np.float32)
+        for batch in _token_batches(tokens, self.batch_size, BATCH_TOKENS):
+            vectors[batch] = self._model.encode(
+                [pieces[i] for i in batch],
+                batch_size=len(batch),
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
         if len(pieces) == len(texts):
             return vectors
         weights = np.array([max(len(p), 1) for p in pieces], dtype=np.float32)
@@ -107,3 +116,122 @@ class Embedder:
         np.add.at(out, np.asarray(owner), vectors * weights[:, None])
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
+
+
+def _token_batches(tokens: list[int], max_count: int, max_tokens: int) -> list[list[int]]:
+    """Indices grouped into batches of similar length whose padded size (count × longest) fits `max_tokens`."""
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    for index in sorted(range(len(tokens)), key=tokens.__getitem__):
+        if batch and (len(batch) >= max_count or (len(batch) + 1) * tokens[index] > max_tokens):
+            batches.append(batch)
+            batch = []
+        batch.append(index)
+    if batch:
+        batches.append(batch)
+    return batches
+
+
+class EmbeddingProcessError(RuntimeError):
+    """The embedding process could not load the model or stopped."""
+
+
+class EmbedderProcess:
+    """An :class:`Embedder` in a child process, with the same ``embed(texts)``.
+
+    Importing sentence-transformers (torch, transformers, scikit-learn: ~3.4 s of CPU) and running the
+    model then happen outside this process: they neither hold this process's GIL (a UI thread or
+    Whisper's Python side keeps running) nor wait for a core Whisper leaves idle (~0.7 of 2 cores while
+    it transcribes). Loading starts at construction. The child runs at a lower priority; if it dies,
+    embedding falls back to an in-process :class:`Embedder`, so the work goes on.
+    """
+
+    model_name: str = MODEL_NAME
+    dimension: int = EMBEDDING_DIM
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")  # no fork of a process with threads (Qt, Whisper)
+        self._conn, child_end = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child_end,), name="musings-embedder", daemon=True)
+        self._process.start()
+        child_end.close()
+        self._lock = threading.Lock()
+        self._state = "loading"  # loading → ready | failed | closed
+        self._fallback: Embedder | None = None
+
+    def ready(self) -> bool:
+        """True once the model is loaded (never blocks)."""
+        if self._state == "loading" and self._lock.acquire(blocking=False):
+            try:
+                if self._conn.poll():
+                    self._receive()
+            except EmbeddingProcessError:
+                pass
+            finally:
+                self._lock.release()
+        return self._state == "ready" or self._fallback is not None
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            if self._state == "closed":
+                raise EmbeddingProcessError("the embedding process was closed")
+            if self._fallback is None:
+                try:
+                    if self._state == "loading":
+                        self._receive()
+                    self._conn.send(list(texts))
+                    return self._receive()
+                except (EmbeddingProcessError, OSError) as error:
+                    if self._state == "closed":
+                        raise EmbeddingProcessError("the embedding process was closed") from error
+                    log.warning("embedding in this process instead: %s", error)
+                    self._stop()
+                    self._fallback = Embedder()
+            return self._fallback.embed(texts)
+
+    def close(self) -> None:
+        """Stop the child; a later `embed` raises (an `embed` running now fails instead of falling back)."""
+        self._state = "closed"
+        self._stop()
+
+    def _stop(self) -> None:
+        """The child exits when its end of the pipe closes."""
+        self._conn.close()
+        self._process.join(timeout=2)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+
+    def _receive(self):
+        try:
+            kind, value = self._conn.recv()
+        except (EOFError, OSError):
+            self._process.join(timeout=2)
+            if self._state != "closed":
+                self._state = "failed"
+            raise EmbeddingProcessError(f"the embedding process stopped (exit code {self._process.exitcode})")
+        if kind == "error":
+            raise EmbeddingProcessError(value)
+        self._state = "ready"
+        return value
+
+
+def _serve(conn) -> None:
+    """The child: load the model, say so, then answer each list of texts with their vectors."""
+    os.nice(5)  # Whisper and the UI come first; the idle core is enough
+    try:
+        try:
+            embedder = Embedder()
+        except Exception as error:  # noqa: BLE001 - reported to the parent, which falls back
+            conn.send(("error", f"could not load {MODEL_NAME}: {error}"))
+            return
+        conn.send(("ready", None))
+        while True:
+            texts = conn.recv()
+            try:
+                reply = ("vectors", embedder.embed(texts))
+            except Exception as error:  # noqa: BLE001
+                reply = ("error", f"embedding failed: {error}")
+            conn.send(reply)
+    except (EOFError, OSError):  # the parent closed its end, or is gone
+        return

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from organize.clustering import DensityClusterer
+from organize.clustering import DensityClusterer, min_cluster_size
 from organize.naming import name_themes
 from organize.vocabulary import is_junk
 
@@ -209,12 +209,33 @@ STAY_MARGIN = 0.10
 def stabilise(labels: np.ndarray, previous_labels: np.ndarray, vectors: np.ndarray,
               margin: float = STAY_MARGIN) -> np.ndarray:
     """Labels after a re-clustering, with memos left where they were unless the new theme is
-    closer by more than ``margin`` (cosine to the theme centroids). Previous label -1 = no hint."""
+    closer by more than ``margin`` (cosine to the theme centroids). Previous label -1 = no hint.
+
+    A theme the re-clustering dissolved (merged into another, or split) is measured by its former
+    members' centroid: its memos stay together unless they clearly belong elsewhere, so the theme
+    survives when enough of them stay (else they go where the re-clustering put them)."""
     labels = np.asarray(labels).copy()
+    previous_labels = np.asarray(previous_labels)
     vectors = np.asarray(vectors, dtype=np.float32)
     keys = sorted({int(k) for k in labels if k >= 0})
     if not keys:
         return labels
+    proposed = labels.copy()
+    centroids = {k: _unit(vectors[labels == k].mean(axis=0)) for k in keys}
+    for old in {int(k) for k in previous_labels if k >= 0} - set(keys):
+        centroids[old] = _unit(vectors[previous_labels == old].mean(axis=0))
+    for i, (new, old) in enumerate(zip(proposed, previous_labels)):
+        if old < 0 or old == new or int(old) not in centroids:
+            continue
+        new_similarity = float(vectors[i] @ centroids[int(new)]) if new >= 0 else -1.0
+        if new_similarity < float(vectors[i] @ centroids[int(old)]) + margin:
+            labels[i] = old
+    smallest = min_cluster_size(len(labels))
+    for old in set(centroids) - set(keys):
+        kept = labels == old
+        if kept.sum() < smallest:
+            labels[kept] = proposed[kept]
+    return labels
     centroids = {k: _unit(vectors[labels == k].mean(axis=0)) for k in keys}
     for i, (new, old) in enumerate(zip(labels, previous_labels)):
         if old < 0 or old == new or int(old) not in centroids:

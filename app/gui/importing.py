@@ -88,7 +88,8 @@ class ImportQueue(QObject):
             self.runner.post(lambda: self._on_status(status))
 
         transcriber = _LazyTranscriber(self.library, settings)
-        with Importer(data_dir, settings, on_event=on_event, transcriber=transcriber) as importer:
+        with Importer(data_dir, settings, on_event=on_event, transcriber=transcriber,
+                      embedder=self.library.embedder) as importer:
             return importer.run(paths)
 
     def _on_status(self, status: ImportStatus) -> None:

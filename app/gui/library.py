@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import Future
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -18,7 +17,7 @@ class Library:
         self.data_dir = Path(data_dir)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._embedder: Future | None = None
+        self._embedder = None  # an organize.embeddings.EmbedderProcess, started on first need
         self._transcribers: dict[tuple, object] = {}
 
     def db(self):
@@ -41,7 +40,9 @@ class Library:
 
     # -- models: loaded in the background, shared by imports and search --------------------------
 
-    def start_loading_embedder(self) -> Future:
+    def embedder(self):
+        """The embedding model, loading in its own process (started on the first call), shared by
+        imports and search: its imports and inference never hold this process's GIL, so the UI stays smooth."""
         with self._lock:
             if self._embedder is None:
                 from app.organizing import start_loading_embedder
@@ -49,15 +50,19 @@ class Library:
                 self._embedder = start_loading_embedder()
             return self._embedder
 
-    def embedder_ready(self) -> bool:
-        future = self._embedder
-        return future is not None and future.done() and future.exception() is None
-
     def organizer(self):
-        """An Organizer on this thread's connection; semantic search waits for the embedder only if it is loaded."""
+        """An Organizer on this thread's connection; the embedding process starts only if a use case needs it."""
         from app.organizing import Organizer
 
-        return Organizer(self.db(), self._embedder if self.embedder_ready() else None)
+        return Organizer(self.db(), self.embedder)
+
+    def shutdown(self) -> None:
+        """The window is closing: stop the embedding process and close the UI thread's connection."""
+        with self._lock:
+            embedder, self._embedder = self._embedder, None
+        if embedder is not None:
+            embedder.close()
+        self.close()
 
     def transcriber(self, settings):
         """A Whisper model for `settings`, loaded once per distinct model/language/vocabulary."""

@@ -303,8 +303,6 @@ class MainWindow(QMainWindow):
             self.show_list()
             self.search_done.emit(query)
 
-        if not self.library.embedder_ready():
-            self.runner.run(self.library.start_loading_embedder, name="load embedder")
         self.runner.run(lambda: self.library.organizer().search(query), name="search", on_success=done,
                         on_failure=lambda message, error: self.show_error(f"Search failed: {message}"))
 
@@ -495,7 +493,7 @@ class MainWindow(QMainWindow):
                 log.debug("closing the instance server failed", exc_info=True)
         self.recording.close()
         self.runner.shutdown(wait=False)
-        self.library.close()
+        self.library.shutdown()
         if self.tray is not None:
             self.tray.hide()
         super().closeEvent(event)

@@ -1,6 +1,10 @@
-import numpy as np
+import os
+import signal
 
-from organize.embeddings import EMBEDDING_DIM
+import numpy as np
+import pytest
+
+from organize.embeddings import EMBEDDING_DIM, EmbedderProcess, EmbeddingProcessError, _token_batches
 
 
 def test_embeddings_are_unit_float32_rows(embedder):
@@ -19,8 +23,33 @@ def test_long_memo_is_chunked_not_truncated(embedder):
     taxes = "The accountant needs the tax return receipts and the mortgage statement by April. " * 25
     long_text = garden + taxes
     assert len(embedder.chunks(long_text)) >= 3
-    truncated = embedder.embed([embedder.chunks(long_text)[0]])[0]
+    truncated = embedder.embed([embedder.chunks(long_text)[0][0]])[0]
     whole, tax_only = embedder.embed([long_text, taxes])
     # The tax half, beyond the first window, still shapes the memo's vector.
     assert not np.allclose(whole, truncated, atol=1e-3)
     assert whole @ tax_only > truncated @ tax_only + 0.1
+
+
+def test_batches_are_cut_by_padded_tokens_not_count(embedder):
+    texts = ["set an alarm", "turn the lights off", *("an idea about the garden " * 40 for _ in range(2))]
+    batched = embedder.embed(texts)
+    one_by_one = np.stack([embedder.embed([text])[0] for text in texts])
+    assert np.allclose(batched, one_by_one, atol=1e-5)
+    assert _token_batches([250, 5, 6, 250, 7], max_count=64, max_tokens=512) == [[1, 2, 4], [0, 3]]
+    assert _token_batches([5] * 5, max_count=2, max_tokens=512) == [[0, 1], [2, 3], [4]]
+
+
+def test_embedding_process_matches_in_process_and_survives_its_child_dying(embedder):
+    texts = ["remind me to call the plumber", "a melody for the chorus"]
+    remote = EmbedderProcess()
+    try:
+        assert np.allclose(remote.embed(texts), embedder.embed(texts), atol=1e-5)
+        assert remote.ready() and remote._process.pid != os.getpid()
+        os.kill(remote._process.pid, signal.SIGKILL)
+        remote._process.join(10)
+        # The child is gone: embedding goes on in this process, with the same result.
+        assert np.allclose(remote.embed(texts), embedder.embed(texts), atol=1e-5)
+    finally:
+        remote.close()
+    with pytest.raises(EmbeddingProcessError):
+        remote.embed(texts)
