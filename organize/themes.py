@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from organize.clustering import DensityClusterer, min_cluster_size
+from organize.clustering import DensityClusterer
 from organize.naming import name_themes
 from organize.vocabulary import is_junk
 
@@ -230,7 +230,7 @@ def stabilise(labels: np.ndarray, previous_labels: np.ndarray, vectors: np.ndarr
         new_similarity = float(vectors[i] @ centroids[int(new)]) if new >= 0 else -1.0
         if new_similarity < float(vectors[i] @ centroids[int(old)]) + margin:
             labels[i] = old
-    smallest = min_cluster_size(len(labels))
+    smallest = min_theme_size(len(labels))
     for old in set(centroids) - set(keys):
         kept = labels == old
         if kept.sum() < smallest:
