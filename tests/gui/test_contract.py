@@ -53,3 +53,23 @@ def test_the_cli_imports_the_gui_only_when_it_opens_the_window():
     tree = ast.parse((ROOT / "app" / "cli.py").read_text())
     top_level = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
     assert not any(getattr(node, "module", "") and node.module.startswith("app.gui") for node in top_level)
+
+
+def test_signals_to_python_slots_keep_the_bools_alive(qapp):
+    # PySide6 6.12.0 dropped a reference to True on every signal delivered to a Python slot; the app then
+    # aborted ("bool_dealloc") after a few thousand signals. pyproject.toml keeps that version out.
+    import sys
+
+    from PySide6.QtCore import QObject, Signal
+
+    class Emitter(QObject):
+        changed = Signal(object)
+
+    emitter = Emitter()
+    received = []
+    emitter.changed.connect(received.append)
+    before = sys.getrefcount(True)
+    for _ in range(2000):
+        emitter.changed.emit(1)
+    assert len(received) == 2000
+    assert abs(sys.getrefcount(True) - before) < 200
