@@ -101,9 +101,12 @@ class Transcriber:
         # Whisper sometimes ends a 30 s window early and skips the rest of it ("seek to window end"),
         # silently dropping whole sentences of a long memo. Speech the VAD heard but no segment covers
         # is transcribed again on its own, without temperature fallback: a region Whisper can't read
-        # (a language the model doesn't know) then costs one decode, not six.
+        # (a language the model doesn't know) then costs one decode, not six. A gap next to a segment
+        # Whisper itself failed on (log-probability below its own threshold) isn't retried at all.
         second_chance = {**options, "temperature": 0.0}
         for start, end in _uncovered_speech(speech, segments, offset):
+            if not _bordered_by_confident_speech(start, end, segments):
+                continue
             piece = samples[int((start - offset) * SAMPLE_RATE) : int((end - offset) * SAMPLE_RATE)]
             segments.extend(self._whisper(piece, start, second_chance))
         yield from sorted(segments, key=lambda segment: segment.start)
@@ -132,6 +135,19 @@ class Transcriber:
 
 
 MIN_UNCOVERED_SECONDS = 2.0
+# faster-whisper's log_prob_threshold: below it Whisper counts its own decoding as failed.
+FAILED_LOG_PROB = -1.0
+
+
+def _bordered_by_confident_speech(start: float, end: float, segments: list[Segment]) -> bool:
+    """Whether the segments just before and just after a gap (those there are) were decoded confidently.
+
+    Skipped speech sits between confident segments (on 60 s and 300 s memos of English: ≥ -0.72);
+    a gap next to a failed decode (multilingual.mp3's German through tiny.en: -1.04) is more of the same."""
+    before = [s for s in segments if s.end <= start + 0.3]
+    after = [s for s in segments if s.start >= end - 0.3]
+    neighbours = ([max(before, key=lambda s: s.end)] if before else []) + ([min(after, key=lambda s: s.start)] if after else [])
+    return all(s.avg_logprob >= FAILED_LOG_PROB for s in neighbours)
 
 
 def _uncovered_speech(speech: list[dict], segments: list[Segment], offset: float) -> list[tuple[float, float]]:

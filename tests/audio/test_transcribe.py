@@ -108,3 +108,36 @@ def test_base_model_is_reassembled_from_its_two_packages():
     base = Transcriber(TranscriptionSettings(model="base", language="en"))
     text = " ".join(s.text for s in base.transcribe_file(DATA / "formats/jfk.mp3"))
     assert "country" in text.lower()
+
+
+def test_speech_whisper_skips_at_a_window_end_is_transcribed_again(transcriber, reference_clips):
+    """A ~60 s memo of read sentences with short pauses: tiny.en ends two 30 s windows early and skips
+    ~28 s of speech (plain faster-whisper: WER ≈ 0.59 here); Musings re-transcribes what no segment covers."""
+    from audio.decode import iter_chunks
+
+    clips = sorted(DATA.glob("speech/fleurs_en_opus/*.ogg")) + sorted(DATA.glob("speech/ljspeech/*.wav"))
+    pause = np.zeros(int(0.7 * 16_000), dtype=np.float32)
+    parts, texts = [], []
+    for clip in clips:
+        if sum(len(p) for p in parts) >= 60 * 16_000:
+            break
+        parts += [np.concatenate([samples for _, samples in iter_chunks(clip)]), pause]
+        texts.append(reference_clips[clip])
+    audio, reference = np.concatenate(parts), " ".join(texts)
+    plain = WhisperModel(transcriber.choice.location, device="cpu", compute_type="int8")
+    segments, _ = plain.transcribe(audio, **transcriber.settings.whisper_options())
+    plain_wer = wer([reference], [" ".join(s.text for s in segments)])
+    ours_wer = wer([reference], [" ".join(s.text for s in transcriber.transcribe_samples(audio))])
+    print(f"60 s memo: WER musings {ours_wer:.3f} vs plain faster-whisper {plain_wer:.3f}")
+    assert ours_wer < 0.25 and ours_wer < plain_wer - 0.1
+
+
+def test_gaps_next_to_a_failed_decode_are_not_retried():
+    from audio.transcribe import Segment, _bordered_by_confident_speech
+
+    confident = [Segment(0, 10, "fine", -0.3, 0.0), Segment(40, 50, "fine", -0.4, 0.0)]
+    assert _bordered_by_confident_speech(10, 40, confident)
+    assert _bordered_by_confident_speech(50, 60, confident)  # speech to the end, after a confident segment
+    failed = [Segment(0, 10, "fine", -0.3, 0.0), Segment(40, 50, "the rest of the rest", -1.04, 0.2)]
+    assert not _bordered_by_confident_speech(10, 40, failed)
+    assert not _bordered_by_confident_speech(50, 60, failed)
