@@ -195,9 +195,9 @@ class EmbedderProcess:
         self._stop()
 
     def _stop(self) -> None:
-        """The child exits when its end of the pipe closes."""
+        """The child exits when its end of the pipe closes (quickly: see `_serve`)."""
         self._conn.close()
-        self._process.join(timeout=2)
+        self._process.join(timeout=5)
         if self._process.is_alive():
             self._process.kill()
             self._process.join()
@@ -224,7 +224,7 @@ def _serve(conn) -> None:
             embedder = Embedder()
         except Exception as error:  # noqa: BLE001 - reported to the parent, which falls back
             conn.send(("error", f"could not load {MODEL_NAME}: {error}"))
-            return
+            raise EOFError from error
         conn.send(("ready", None))
         while True:
             texts = conn.recv()
@@ -234,4 +234,8 @@ def _serve(conn) -> None:
                 reply = ("error", f"embedding failed: {error}")
             conn.send(reply)
     except (EOFError, OSError):  # the parent closed its end, or is gone
-        return
+        pass
+    # Tearing torch down takes ~1 s the parent would wait for: run multiprocessing's own exit
+    # handler (it releases the semaphores scikit-learn's joblib registered), then leave at once.
+    multiprocessing.util._exit_function()
+    os._exit(0)
