@@ -68,7 +68,7 @@ def test_themes_are_found_named_and_stable(tmp_path, embedder, sample):
     organizer.recluster()
     stayed = sum(assignment(db)[k] == v for k, v in first.items())
     print(f"{stayed}/{len(first)} memos kept their theme through a full re-clustering")
-    assert stayed >= 0.65 * len(first)
+    assert stayed >= 0.8 * len(first)  # 119-120 of 140 measured across numerically equivalent embeddings
 
 
 def test_user_corrections_survive_reclustering(tmp_path, embedder, sample):
