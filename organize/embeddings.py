@@ -153,11 +153,15 @@ class EmbedderProcess:
         context = multiprocessing.get_context("spawn")  # no fork of a process with threads (Qt, Whisper)
         self._conn, child_end = context.Pipe()
         self._process = context.Process(target=_serve, args=(child_end,), name="musings-embedder", daemon=True)
-        self._process.start()
-        child_end.close()
         self._lock = threading.Lock()
         self._state = "loading"  # loading → ready | failed | closed
         self._fallback: Embedder | None = None
+        try:
+            self._process.start()
+        except OSError as error:  # no process to be had (limits, memory): embed here, when asked
+            log.warning("could not start the embedding process: %s", error)
+            self._state = "failed"
+        child_end.close()
 
     def ready(self) -> bool:
         """True once the model is loaded (never blocks)."""
@@ -175,7 +179,7 @@ class EmbedderProcess:
         with self._lock:
             if self._state == "closed":
                 raise EmbeddingProcessError("the embedding process was closed")
-            if self._fallback is None:
+            if self._fallback is None and self._state != "failed":
                 try:
                     if self._state == "loading":
                         self._receive()
@@ -186,7 +190,8 @@ class EmbedderProcess:
                         raise EmbeddingProcessError("the embedding process was closed") from error
                     log.warning("embedding in this process instead: %s", error)
                     self._stop()
-                    self._fallback = Embedder()
+            if self._fallback is None:
+                self._fallback = Embedder()
             return self._fallback.embed(texts)
 
     def close(self) -> None:
@@ -197,6 +202,8 @@ class EmbedderProcess:
     def _stop(self) -> None:
         """The child exits when its end of the pipe closes (quickly: see `_serve`)."""
         self._conn.close()
+        if self._process.pid is None:  # never started
+            return
         self._process.join(timeout=5)
         if self._process.is_alive():
             self._process.kill()
