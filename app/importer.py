@@ -12,9 +12,11 @@ Each stage only moves a memo forward, so a run killed at any point resumes on th
 from __future__ import annotations
 
 import errno
+import importlib
 import logging
 import os
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,18 +107,22 @@ class Importer:
         if not self.organize:
             self.transcribe_pending()
             return self.report
-        # Imported here: clustering pulls in scipy, scikit-learn and networkx (~0.6 s, ~85 MB).
-        from app.organizing import Organizer, start_loading_embedder
+        from organize.embeddings import EmbedderProcess
 
         embedder, started = self._embedder, None
         if store.memos_to_transcribe(self.db):
-            # The embedding model loads (4–6 s of imports) in its own process while Whisper works.
+            # The embedding model loads (4–6 s of imports) in its own process while Whisper works, and the
+            # organize stage's own imports (scipy, scikit-learn, networkx: ~0.7 s) on a thread meanwhile:
+            # both use the core Whisper leaves idle (it averages 1.3 of 2).
             if embedder is None:
-                embedder = started = start_loading_embedder()
+                embedder = started = EmbedderProcess()
             elif not hasattr(embedder, "embed"):
                 embedder = embedder()
+            threading.Thread(target=importlib.import_module, args=("app.organizing",), daemon=True).start()
         try:
             self.transcribe_pending()
+            from app.organizing import Organizer
+
             self._write(Organizer(self.db, embedder).organize_new)
         finally:
             if started is not None:

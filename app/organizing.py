@@ -43,11 +43,6 @@ class SearchResult:
     matched_by: str  # keyword / semantic / both
 
 
-def start_loading_embedder() -> EmbedderProcess:
-    """Start loading the embedding model (4–6 s of imports) in a child process; use it when it's needed."""
-    return EmbedderProcess()
-
-
 class Organizer:
     """Organize use cases over one database; the embedder is loaded on first need."""
 

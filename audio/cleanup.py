@@ -51,7 +51,7 @@ def clean_segments(segments: Iterable[S]) -> Iterator[S]:
 
 def _cut_inner_loops(segment: S) -> S:
     words = list(getattr(segment, "words", None) or ())
-    if len(words) < 2 * (MAX_NGRAM_REPEATS + 1):
+    if len(words) <= MAX_NGRAM_REPEATS:
         return segment
     keys = [normalise(w.word) for w in words]
     keep = _loop_free_indices(keys)

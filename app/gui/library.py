@@ -45,9 +45,9 @@ class Library:
         imports and search: its imports and inference never hold this process's GIL, so the UI stays smooth."""
         with self._lock:
             if self._embedder is None:
-                from app.organizing import start_loading_embedder
+                from organize.embeddings import EmbedderProcess
 
-                self._embedder = start_loading_embedder()
+                self._embedder = EmbedderProcess()
             return self._embedder
 
     def organizer(self):

@@ -81,6 +81,10 @@ def test_repetition_loops_are_cut():
     words = [FakeWord(" I"), FakeWord(" think")] + [FakeWord(" okay") for _ in range(12)] + [FakeWord(" done.")]
     (looped,) = clean_segments([FakeSegment("I think" + " okay" * 12 + " done.", words=words)])
     assert looped.text == "I think okay okay okay done."
+    # Short segments too: tiny.en on the radio clip once gave "uh, a, a, a, a," (4 words of a loop).
+    short = [FakeWord(" uh,"), *[FakeWord(" a,") for _ in range(4)]]
+    (cut,) = clean_segments([FakeSegment("uh, a, a, a, a,", words=short)])
+    assert cut.text == "uh, a, a, a,"
 
 
 def test_stock_hallucinations_over_silence_are_dropped():
@@ -141,3 +145,4 @@ def test_gaps_next_to_a_failed_decode_are_not_retried():
     failed = [Segment(0, 10, "fine", -0.3, 0.0), Segment(40, 50, "the rest of the rest", -1.04, 0.2)]
     assert not _bordered_by_confident_speech(10, 40, failed)
     assert not _bordered_by_confident_speech(50, 60, failed)
+
