@@ -1,11 +1,12 @@
-"""GUI responsiveness: launch to visible window, launch to first recording, UI-thread stalls during an import.
+"""GUI responsiveness: launch to window, launch to first recording, UI-thread stalls during an import and a recording.
 
     .venv/bin/python bench/bench_gui.py [--runs 5] [--clips 50]
 
 Runs the real app (`python -m app.cli`) in child processes on the Xvfb screen if DISPLAY is set (else
 offscreen); the app reports its own timings through the MUSINGS_GUI_* probes (app/gui/probes.py), so this
 script stays Qt-free. Recording uses the default input (the PulseAudio virtual microphone in CI).
-The stall baseline is the same 10 ms timer in the same process while idle, before the import starts.
+The stall baseline is the same 10 ms timer in the same process while idle, before the import (or the
+recording, with speech played into the virtual microphone by paplay) starts.
 """
 from __future__ import annotations
 
@@ -71,6 +72,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--clips", type=int, default=50)
+    parser.add_argument("--record-seconds", type=float, default=20.0)
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
@@ -97,6 +99,7 @@ def main() -> int:
         busy = next(e for e in events if e["event"] == "stalls-import")
         done = next(e for e in events if e["event"] == "import-finished")
         long_gaps = next((e["gaps"] for e in events if e["event"] == "long-gaps"), [])
+        recorded = record_with_speech(scratch, clips, args.record_seconds)
 
     print(f"\nGUI benchmark ({args.runs} runs each; {'Xvfb/xcb' if os.environ.get('DISPLAY') else 'offscreen'})\n")
     print(f"| {'measure':<36} | {'median s':>8} | runs (s)")
@@ -112,7 +115,48 @@ def main() -> int:
         print("gaps > 100 ms (s into the import: gap s): " + ", ".join(f"{t}: {g}" for t, g in long_gaps))
     if idle["max_gap_ms"]:
         print(f"\nmax gap, import / idle: {busy['max_gap_ms'] / idle['max_gap_ms']:.1f}x")
+    if recorded:
+        rec_idle, rec_busy, rec_done, rec_gaps = recorded
+        print(f"\nUI-thread stalls while recording speech for {args.record_seconds:.0f} s with live transcription, "
+              f"until the memo was made ({rec_done['seconds']} s):\n")
+        print(f"| {'phase':<22} | {'ticks':>6} | {'max gap ms':>10} | {'p99 ms':>7} | {'gaps > 100 ms':>13}")
+        print(f"|{'-' * 24}|{'-' * 8}|{'-' * 12}|{'-' * 9}|{'-' * 15}")
+        for name, row in (("idle (baseline)", rec_idle), ("recording", rec_busy)):
+            print(f"| {name:<22} | {row['ticks']:>6} | {row['max_gap_ms']:>10} | {row['p99_gap_ms']:>7} | {row['over_100ms']:>13}")
+        if rec_gaps:
+            print("gaps > 100 ms (s into the recording: gap s): " + ", ".join(f"{t}: {g}" for t, g in rec_gaps))
     return 0
+
+
+def record_with_speech(scratch: Path, clips: list[Path], seconds: float):
+    """Record from the window for `seconds` while paplay plays the clips into the virtual microphone."""
+    import shutil
+
+    if not shutil.which("paplay"):
+        print("paplay not found: the recording stall measurement needs the PulseAudio virtual microphone",
+              file=sys.stderr)
+        return None
+    speech = scratch / "speech.wav"
+    with wave.open(str(speech), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16_000)
+        for clip in clips[:12]:
+            with wave.open(str(clip)) as source:
+                out.writeframes(source.readframes(source.getnframes()))
+            out.writeframes(bytes(16_000))  # 0.5 s pause
+    player = subprocess.Popen(["bash", "-c", f"while true; do paplay {speech}; done"], start_new_session=True)
+    try:
+        _, events = launch({"MUSINGS_GUI_RECORD_STALLS": str(seconds)}, scratch / "recording", timeout=600)
+    finally:
+        os.killpg(player.pid, 9)
+    failed = [e for e in events if e["event"] == "error"]
+    if failed:
+        print(f"recording failed: {failed}", file=sys.stderr)
+        return None
+    pick = lambda name: next(e for e in events if e["event"] == name)  # noqa: E731
+    gaps = next((e["gaps"] for e in events if e["event"] == "long-gaps"), [])
+    return pick("stalls-idle"), pick("stalls-recording"), pick("recording-finished"), gaps
 
 
 if __name__ == "__main__":

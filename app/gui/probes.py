@@ -7,6 +7,8 @@
                               microphone runs, then stop and quit once the memo is made
     MUSINGS_GUI_STALLS=folder with TIMING: tick a 10 ms timer for a few idle seconds (the baseline), then
                               import `folder` from the window and print the longest gaps between ticks
+    MUSINGS_GUI_RECORD_STALLS=seconds  with TIMING: the same ticks while recording for `seconds` (live
+                              transcription runs) and until the memo is made
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ def install_probes(app, window) -> None:
     timing = os.environ.get("MUSINGS_GUI_TIMING") == "1"
     record = os.environ.get("MUSINGS_GUI_RECORD") == "1"
     stalls = os.environ.get("MUSINGS_GUI_STALLS")
+    record_stalls = os.environ.get("MUSINGS_GUI_RECORD_STALLS")
     if not (screenshot or timing):
         return
 
@@ -51,6 +54,8 @@ def install_probes(app, window) -> None:
             window.recording.start()
         if stalls:
             measure_stalls(window, stalls, report)
+        elif record_stalls:
+            measure_recording_stalls(window, float(record_stalls), report)
         elif screenshot:
             QTimer.singleShot(SCREENSHOT_DELAY_MS, take_screenshot)
         elif not record:
@@ -76,39 +81,75 @@ IDLE_BASELINE_SECONDS = 3.0
 TICK_MS = 10
 
 
-def measure_stalls(window, folder: str, report) -> None:
-    """Longest gaps between 10 ms ticks: idle (baseline), then during an import of `folder`."""
-    from pathlib import Path
+class StallTicker:
+    """A 10 ms timer on the UI thread; the gaps between its ticks, per phase, are the UI's stalls."""
 
-    gaps: dict[str, list[float]] = {"idle": [], "import": []}
-    phase = {"name": "idle", "last": time.perf_counter(), "import_started": 0.0}
-    long_gaps: list[tuple[float, float]] = []  # (seconds into the import, gap)
-    ticker = QTimer(window)
-    ticker.setInterval(TICK_MS)
+    def __init__(self, window, busy: str):
+        self.busy = busy
+        self.gaps: dict[str, list[float]] = {"idle": [], busy: []}
+        self.phase, self.last, self.started = "idle", time.perf_counter(), 0.0
+        self.long_gaps: list[tuple[float, float]] = []  # (seconds into the busy phase, gap)
+        self.timer = QTimer(window)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
 
-    def tick() -> None:
+    def _tick(self) -> None:
         now = time.perf_counter()
-        gaps[phase["name"]].append(now - phase["last"])
-        if phase["name"] == "import" and now - phase["last"] > 0.1:
-            long_gaps.append((round(phase["last"] - phase["import_started"], 2), round(now - phase["last"], 3)))
-        phase["last"] = now
+        self.gaps[self.phase].append(now - self.last)
+        if self.phase == self.busy and now - self.last > 0.1:
+            self.long_gaps.append((round(self.last - self.started, 2), round(now - self.last, 3)))
+        self.last = now
 
-    def start_import() -> None:
-        phase.update(name="import", last=time.perf_counter(), import_started=time.perf_counter())
-        window.imports.finished.connect(finish)
-        window.import_paths([Path(folder)])
+    def begin_busy(self) -> None:
+        self.phase, self.last = self.busy, time.perf_counter()
+        self.started = self.last
 
-    def finish(summary: str) -> None:
-        ticker.stop()
-        for name, values in gaps.items():
+    def report(self, report) -> float:
+        """Print the phases' stalls; returns the busy phase's length in seconds."""
+        self.timer.stop()
+        for name, values in self.gaps.items():
             ordered = sorted(values)
             report(f"stalls-{name}", ticks=len(values), max_gap_ms=round(1000 * ordered[-1], 1) if ordered else None,
                    p99_gap_ms=round(1000 * ordered[int(0.99 * (len(ordered) - 1))], 1) if ordered else None,
                    over_100ms=sum(v > 0.1 for v in values))
-        report("long-gaps", gaps=long_gaps[:40])
-        report("import-finished", summary=summary, seconds=round(time.perf_counter() - phase["import_started"], 1))
+        report("long-gaps", gaps=self.long_gaps[:40])
+        return round(time.perf_counter() - self.started, 1)
+
+
+def measure_stalls(window, folder: str, report) -> None:
+    """Longest gaps between 10 ms ticks: idle (baseline), then during an import of `folder`."""
+    from pathlib import Path
+
+    ticker = StallTicker(window, "import")
+
+    def start_import() -> None:
+        ticker.begin_busy()
+        window.imports.finished.connect(finish)
+        window.import_paths([Path(folder)])
+
+    def finish(summary: str) -> None:
+        report("import-finished", summary=summary, seconds=ticker.report(report))
         window.close()
 
-    ticker.timeout.connect(tick)
-    ticker.start()
     QTimer.singleShot(int(IDLE_BASELINE_SECONDS * 1000), start_import)
+
+
+def measure_recording_stalls(window, seconds: float, report) -> None:
+    """The same gaps while recording for `seconds` with live transcription, until the memo is made."""
+    ticker = StallTicker(window, "recording")
+
+    def on_state(state: str) -> None:
+        if state == "recording":
+            QTimer.singleShot(int(seconds * 1000), window.recording.stop)
+        elif state == "idle":
+            report("recording-finished", seconds=ticker.report(report))
+            window.close()
+
+    def start() -> None:
+        ticker.begin_busy()
+        window.recording.state_changed.connect(on_state)
+        window.recording.error.connect(lambda message: (report("error", message=message), window.close()))
+        window.recording.start()
+
+    QTimer.singleShot(int(IDLE_BASELINE_SECONDS * 1000), start)
