@@ -149,8 +149,8 @@ class MainWindow(QMainWindow):
     def start_background_work(self) -> None:
         """After the window is visible: load Whisper and listen for `musings record --toggle`."""
         self.recording.preload()
-        # The embedding model (torch, several seconds of CPU and GIL) loads on the first search instead:
-        # loaded here it would compete with a recording started right away.
+        # The embedding process (torch: ~3.5 s of CPU, ~550 MB) starts with the first search or import
+        # instead: started here it would compete for the CPU with a recording started right away.
         self._start_instance_server()
 
     def _start_instance_server(self) -> None:
