@@ -11,7 +11,7 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMenu,
                                QSplitter, QSystemTrayIcon, QTabWidget, QVBoxLayout, QWidget)
@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
         self._search_timer.timeout.connect(self._run_search)
         self.search.textChanged.connect(lambda _: self._search_timer.start())
+        self.search.installEventFilter(self)
         top = QHBoxLayout()
         top.addWidget(self.record_panel)
         top.addStretch(1)
@@ -145,6 +146,13 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     # -- start-up -------------------------------------------------------------------------------
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.search and event.type() == QEvent.Type.FocusIn:
+            # Search by meaning needs the embedding process (~4 s to load): start it as the user heads for
+            # the search box rather than at the first query (idempotent, and cheap once started).
+            self.runner.run(self.library.embedder, name="start embedding process")
+        return super().eventFilter(watched, event)
 
     def start_background_work(self) -> None:
         """After the window is visible: load Whisper and listen for `musings record --toggle`."""

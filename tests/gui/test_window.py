@@ -227,3 +227,12 @@ def test_editing_a_passage_keeps_the_original_and_marks_the_line(window, qtbot):
     assert original.split()[0] in view.transcript.document().firstBlock().text()
     # restored, word-click playback is back: one span per spoken word again
     assert len([s for s in view.transcript.words if view.transcript.segment_at(s.first) == 0]) > 1
+
+
+def test_the_embedding_process_starts_when_the_search_box_gets_focus(window, qtbot):
+    assert window.library._embedder is None
+    window.activateWindow()
+    window.search.setFocus()
+    qtbot.waitUntil(lambda: window.library._embedder is not None, timeout=5_000)
+    embedder = window.library._embedder
+    assert embedder._process.pid is not None and embedder._process.is_alive()
