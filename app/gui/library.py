@@ -50,6 +50,11 @@ class Library:
                 self._embedder = EmbedderProcess()
             return self._embedder
 
+    def embedder_ready(self) -> bool:
+        """Whether search by meaning can answer now (the embedding process has loaded its model)."""
+        embedder = self._embedder
+        return embedder is not None and embedder.ready()
+
     def organizer(self):
         """An Organizer on this thread's connection; the embedding process starts only if a use case needs it."""
         from app.organizing import Organizer

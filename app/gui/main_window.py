@@ -304,15 +304,24 @@ class MainWindow(QMainWindow):
             self.search_done.emit("")
             return
 
-        def done(results) -> None:
-            if generation != self._search_generation:
-                return  # an answer to an older query
+        merged = {"arrived": False}
+
+        def done(results, final: bool = True) -> None:
+            if generation != self._search_generation or merged["arrived"]:
+                return  # an answer to an older query, or words-only after the merged answer
+            merged["arrived"] = final
             self.search_results, self.search_query = results, query
             self.show_list()
             self.search_done.emit(query)
 
+        failed = lambda message, error: self.show_error(f"Search failed: {message}")  # noqa: E731
+        if not self.library.embedder_ready():
+            # The embedding process is still loading: the word matches come at once, the merged
+            # ranking (words and meaning) replaces them when it is ready.
+            self.runner.run(lambda: self.library.organizer().search(query, mode="keyword"), name="keyword search",
+                            on_success=lambda results: done(results, final=False), on_failure=failed)
         self.runner.run(lambda: self.library.organizer().search(query), name="search", on_success=done,
-                        on_failure=lambda message, error: self.show_error(f"Search failed: {message}"))
+                        on_failure=failed)
 
     # -- changing the library (all through the job runner) --------------------------------------
 

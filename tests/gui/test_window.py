@@ -236,3 +236,14 @@ def test_the_embedding_process_starts_when_the_search_box_gets_focus(window, qtb
     qtbot.waitUntil(lambda: window.library._embedder is not None, timeout=5_000)
     embedder = window.library._embedder
     assert embedder._process.pid is not None and embedder._process.is_alive()
+
+
+def test_words_answer_at_once_while_the_embedding_process_loads_then_meaning_joins(window, qtbot):
+    assert not window.library.embedder_ready()
+    with qtbot.waitSignal(window.search_done, timeout=30_000):
+        qtbot.keyClicks(window.search, "communication")
+    assert window.search_results and {r.matched_by for r in window.search_results} == {"keyword"}
+    with qtbot.waitSignal(window.search_done, timeout=60_000):
+        pass  # the merged ranking, once the embedding process has loaded
+    assert window.library.embedder_ready()
+    assert "both" in {r.matched_by for r in window.search_results}
