@@ -18,6 +18,7 @@ class Library:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._embedder = None  # an organize.embeddings.EmbedderProcess, started on first need
+        self._shut_down = False
         self._transcribers: dict[tuple, object] = {}
 
     def db(self):
@@ -43,10 +44,12 @@ class Library:
     def embedder(self):
         """The embedding model, loading in its own process (started on the first call), shared by
         imports and search: its imports and inference never hold this process's GIL, so the UI stays smooth."""
-        with self._lock:
-            if self._embedder is None:
-                from organize.embeddings import EmbedderProcess
+        from organize.embeddings import EmbedderProcess, EmbeddingProcessError
 
+        with self._lock:
+            if self._shut_down:  # a job finishing after the window closed must not start a new process
+                raise EmbeddingProcessError("the window is closing")
+            if self._embedder is None:
                 self._embedder = EmbedderProcess()
             return self._embedder
 
@@ -64,7 +67,7 @@ class Library:
     def shutdown(self) -> None:
         """The window is closing: stop the embedding process and close the UI thread's connection."""
         with self._lock:
-            embedder, self._embedder = self._embedder, None
+            embedder, self._embedder, self._shut_down = self._embedder, None, True
         if embedder is not None:
             embedder.close()
         self.close()
