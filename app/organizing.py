@@ -15,7 +15,7 @@ import sqlite_utils
 from organize import related as related_memos
 from organize.embeddings import MODEL_NAME, Embedder, EmbedderProcess
 from organize.search import fuse_rankings, semantic_scores, top_k
-from organize.themes import Theme, build_themes, place, stabilise
+from organize.themes import Theme, build_themes, centroid, place, stabilise
 from organize.titles import title_for
 from storage import memos as store
 from storage import organizing as org
@@ -118,7 +118,7 @@ class Organizer:
         pinned_mask[list(pinned)] = True
         labels = _keep_named_themes(stabilise(model.labels, before, vectors), before, existing, pinned_mask)
         names = {t.id: t.name for t in existing} | {t.theme_key: t.name for t in model.themes}
-        themes = {int(key): (names[key], _centroid(vectors[labels == key]))
+        themes = {int(key): (names[key], centroid(vectors[labels == key]))
                   for key in sorted(set(labels.tolist()) - {-1})}
         assignments = {memo_id: (None if label < 0 else int(label)) for memo_id, label in zip(ids, labels)}
         org.save_themes(self.db, themes, assignments)
@@ -179,11 +179,6 @@ def _keep_named_themes(labels: np.ndarray, before: np.ndarray, themes: list[org.
             labels[(labels == group) & ~pinned] = theme.id
             protected.add(theme.id)
     return labels
-
-
-def _centroid(vectors: np.ndarray) -> np.ndarray:
-    mean = vectors.mean(axis=0)
-    return mean / max(float(np.linalg.norm(mean)), 1e-12)
 
 
 def _opening(text: str | None, words: int = 16) -> str:

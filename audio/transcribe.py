@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
-from faster_whisper.transcribe import restore_speech_timestamps
-from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
 
 from audio.cleanup import clean_segments
 from audio.decode import SAMPLE_RATE, iter_chunks
@@ -90,6 +88,9 @@ class Transcriber:
         return list(clean_segments(self._transcribe_samples(samples, offset, self.settings.whisper_options())))
 
     def _transcribe_samples(self, samples: np.ndarray, offset: float, options: dict) -> Iterator[Segment]:
+        # Imported here: `import app.cli` (and so the window's launch) must not pay for faster-whisper.
+        from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
+
         # The VAD runs once, here, exactly as faster-whisper's vad_filter would run it; its speech regions
         # serve both the transcription and the second chance below.
         speech = get_speech_timestamps(samples, VadOptions())
@@ -115,6 +116,8 @@ class Transcriber:
         """Whisper on `samples`; `speech`: the VAD regions `samples` was collected from, to map times back."""
         segments, info = self.model.transcribe(samples, **options)
         if speech:
+            from faster_whisper.transcribe import restore_speech_timestamps
+
             segments = restore_speech_timestamps(segments, speech, SAMPLE_RATE)
         self.language = info.language
         return [

@@ -107,25 +107,25 @@ def main() -> int:
     for name, median, values in rows:
         print(f"| {name:<36} | {median:8.3f} | {' '.join(f'{v:.2f}' for v in values)}")
     print(f"\nUI-thread stalls (10 ms timer), import of {args.clips} clips took {done['seconds']} s: {done['summary']}\n")
-    print(f"| {'phase':<22} | {'ticks':>6} | {'max gap ms':>10} | {'p99 ms':>7} | {'gaps > 100 ms':>13}")
-    print(f"|{'-' * 24}|{'-' * 8}|{'-' * 12}|{'-' * 9}|{'-' * 15}")
-    for name, row in (("idle (baseline)", idle), ("during import", busy)):
-        print(f"| {name:<22} | {row['ticks']:>6} | {row['max_gap_ms']:>10} | {row['p99_gap_ms']:>7} | {row['over_100ms']:>13}")
-    if long_gaps:
-        print("gaps > 100 ms (s into the import: gap s): " + ", ".join(f"{t}: {g}" for t, g in long_gaps))
+    print_stalls(idle, busy, "import", long_gaps)
     if idle["max_gap_ms"]:
         print(f"\nmax gap, import / idle: {busy['max_gap_ms'] / idle['max_gap_ms']:.1f}x")
     if recorded:
         rec_idle, rec_busy, rec_done, rec_gaps = recorded
         print(f"\nUI-thread stalls while recording speech for {args.record_seconds:.0f} s with live transcription, "
               f"until the memo was made ({rec_done['seconds']} s):\n")
-        print(f"| {'phase':<22} | {'ticks':>6} | {'max gap ms':>10} | {'p99 ms':>7} | {'gaps > 100 ms':>13}")
-        print(f"|{'-' * 24}|{'-' * 8}|{'-' * 12}|{'-' * 9}|{'-' * 15}")
-        for name, row in (("idle (baseline)", rec_idle), ("recording", rec_busy)):
-            print(f"| {name:<22} | {row['ticks']:>6} | {row['max_gap_ms']:>10} | {row['p99_gap_ms']:>7} | {row['over_100ms']:>13}")
-        if rec_gaps:
-            print("gaps > 100 ms (s into the recording: gap s): " + ", ".join(f"{t}: {g}" for t, g in rec_gaps))
+        print_stalls(rec_idle, rec_busy, "recording", rec_gaps)
     return 0
+
+
+def print_stalls(idle: dict, busy: dict, phase: str, long_gaps: list) -> None:
+    """One stall table: the idle baseline and the busy phase, then the gaps over 100 ms."""
+    print(f"| {'phase':<22} | {'ticks':>6} | {'max gap ms':>10} | {'p99 ms':>7} | {'gaps > 100 ms':>13}")
+    print(f"|{'-' * 24}|{'-' * 8}|{'-' * 12}|{'-' * 9}|{'-' * 15}")
+    for name, row in (("idle (baseline)", idle), (f"during {phase}", busy)):
+        print(f"| {name:<22} | {row['ticks']:>6} | {row['max_gap_ms']:>10} | {row['p99_gap_ms']:>7} | {row['over_100ms']:>13}")
+    if long_gaps:
+        print(f"gaps > 100 ms (s into the {phase}: gap s): " + ", ".join(f"{t}: {g}" for t, g in long_gaps))
 
 
 def record_with_speech(scratch: Path, clips: list[Path], seconds: float):

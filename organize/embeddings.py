@@ -227,22 +227,27 @@ def _serve(conn) -> None:
     """The child: load the model, say so, then answer each list of texts with their vectors."""
     os.nice(5)  # Whisper and the UI come first; the idle core is enough
     try:
-        try:
-            embedder = Embedder()
-        except Exception as error:  # noqa: BLE001 - reported to the parent, which falls back
-            conn.send(("error", f"could not load {MODEL_NAME}: {error}"))
-            raise EOFError from error
-        conn.send(("ready", None))
-        while True:
-            texts = conn.recv()
-            try:
-                reply = ("vectors", embedder.embed(texts))
-            except Exception as error:  # noqa: BLE001
-                reply = ("error", f"embedding failed: {error}")
-            conn.send(reply)
+        _answer(conn)
     except (EOFError, OSError):  # the parent closed its end, or is gone
         pass
     # Tearing torch down takes ~1 s the parent would wait for: run multiprocessing's own exit
     # handler (it releases the semaphores scikit-learn's joblib registered), then leave at once.
     multiprocessing.util._exit_function()
     os._exit(0)
+
+
+def _answer(conn) -> None:
+    """Load the model and say so (or why not), then answer each list of texts with their vectors."""
+    try:
+        embedder = Embedder()
+    except Exception as error:  # noqa: BLE001 - reported to the parent, which falls back
+        conn.send(("error", f"could not load {MODEL_NAME}: {error}"))
+        return
+    conn.send(("ready", None))
+    while True:
+        texts = conn.recv()
+        try:
+            reply = ("vectors", embedder.embed(texts))
+        except Exception as error:  # noqa: BLE001
+            reply = ("error", f"embedding failed: {error}")
+        conn.send(reply)

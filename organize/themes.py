@@ -73,6 +73,11 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
 
 
+def centroid(vectors: np.ndarray) -> np.ndarray:
+    """A theme's centre: the mean of its members' vectors, unit length."""
+    return _unit(np.asarray(vectors).mean(axis=0))
+
+
 def min_theme_size(n_items: int) -> int:
     """Smallest group kept as a theme: 3 memos, growing to 10 for big libraries."""
     return int(np.clip(n_items // 200, 3, 10))
@@ -112,7 +117,7 @@ def _cluster(vectors: np.ndarray, eligible: np.ndarray, seed: int) -> np.ndarray
     remap = np.full(len(sizes), UNSORTED)
     remap[big] = np.arange(len(big))
     labels[rows] = remap[groups]
-    centroids = np.stack([_unit(vectors[labels == g].mean(axis=0)) for g in range(len(big))])
+    centroids = np.stack([centroid(vectors[labels == g]) for g in range(len(big))])
     for row in rows[remap[groups] == UNSORTED]:  # members of dissolved groups
         target = place(vectors[row], centroids)
         labels[row] = UNSORTED if target is None else target
@@ -142,7 +147,7 @@ def _assign_keys(vectors: np.ndarray, groups: np.ndarray, pinned: dict[int, int]
         free_groups = [g for g in range(n_groups) if g not in keys]
         free_old = [t for t in free_old if t.theme_key not in set(keys.values())]
     if free_groups and free_old:
-        new_c = np.stack([_unit(vectors[groups == g].mean(axis=0)) for g in free_groups])
+        new_c = np.stack([centroid(vectors[groups == g]) for g in free_groups])
         old_c = np.stack([t.centroid for t in free_old])
         for new_row, old_row in match_themes(old_c, new_c).items():
             keys[free_groups[new_row]] = free_old[old_row].theme_key
@@ -177,7 +182,7 @@ def build_themes(embeddings: np.ndarray, texts: list[str], seed: int = 0, *,
     # Pinned memos still vote: give each the group its nearest unpinned neighbours got.
     voters = groups.copy()
     if pinned and (groups >= 0).any():
-        group_c = np.stack([_unit(vectors[groups == g].mean(axis=0))
+        group_c = np.stack([centroid(vectors[groups == g])
                             for g in range(int(groups.max()) + 1)])
         for index in pinned:
             target = place(vectors[index], group_c)
@@ -193,7 +198,7 @@ def build_themes(embeddings: np.ndarray, texts: list[str], seed: int = 0, *,
         members = np.flatnonzero(labels == key)
         themes.append(Theme(
             theme_key=key,
-            centroid=_unit(vectors[members].mean(axis=0)),
+            centroid=centroid(vectors[members]),
             member_indices=members.tolist(),
             name=previous_names.get(key, names.get(key, "")),
         ))
@@ -221,9 +226,9 @@ def stabilise(labels: np.ndarray, previous_labels: np.ndarray, vectors: np.ndarr
     if not keys:
         return labels
     proposed = labels.copy()
-    centroids = {k: _unit(vectors[labels == k].mean(axis=0)) for k in keys}
+    centroids = {k: centroid(vectors[labels == k]) for k in keys}
     for old in {int(k) for k in previous_labels if k >= 0} - set(keys):
-        centroids[old] = _unit(vectors[previous_labels == old].mean(axis=0))
+        centroids[old] = centroid(vectors[previous_labels == old])
     for i, (new, old) in enumerate(zip(proposed, previous_labels)):
         if old < 0 or old == new or int(old) not in centroids:
             continue
@@ -235,12 +240,4 @@ def stabilise(labels: np.ndarray, previous_labels: np.ndarray, vectors: np.ndarr
         kept = labels == old
         if kept.sum() < smallest:
             labels[kept] = proposed[kept]
-    return labels
-    centroids = {k: _unit(vectors[labels == k].mean(axis=0)) for k in keys}
-    for i, (new, old) in enumerate(zip(labels, previous_labels)):
-        if old < 0 or old == new or int(old) not in centroids:
-            continue
-        new_similarity = float(vectors[i] @ centroids[int(new)]) if new >= 0 else -1.0
-        if new_similarity < float(vectors[i] @ centroids[int(old)]) + margin:
-            labels[i] = old
     return labels
