@@ -53,8 +53,22 @@ def save_embeddings(db: sqlite_utils.Database, model: str, vectors: dict[int, np
         )
 
 
+# Each connection's last read of the vectors, kept until the database changes: reading 10,000 of them
+# costs ~60 ms, more than a whole search may take. {(id(conn), model): (conn, version, ids, vectors)}
+_LOADED: dict[tuple[int, str], tuple[object, tuple[int, int], list[int], np.ndarray]] = {}
+_LOADED_MAX = 4
+
+
 def load_embeddings(db: sqlite_utils.Database, model: str) -> tuple[list[int], np.ndarray]:
-    """Ids and stacked vectors of every transcribed memo embedded with `model`, by id."""
+    """Ids and stacked vectors of every transcribed memo embedded with `model`, by id (read-only array).
+
+    Read again only when the database changed since this connection last read them: `PRAGMA data_version`
+    moves with other connections' commits, `total_changes` with this connection's own writes."""
+    conn = db.conn
+    version = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
+    cached = _LOADED.get((id(conn), model))
+    if cached is not None and cached[0] is conn and cached[1] == version:
+        return list(cached[2]), cached[3]
     ids, vectors = [], []
     for row in db.query(
         """SELECT embeddings.memo_id, embeddings.vector FROM embeddings
@@ -64,7 +78,12 @@ def load_embeddings(db: sqlite_utils.Database, model: str) -> tuple[list[int], n
     ):
         ids.append(row["memo_id"])
         vectors.append(_vector(row["vector"]))
-    return ids, (np.stack(vectors) if vectors else np.zeros((0, 0), np.float32))
+    matrix = np.stack(vectors) if vectors else np.zeros((0, 0), np.float32)
+    matrix.setflags(write=False)
+    if len(_LOADED) >= _LOADED_MAX:
+        _LOADED.clear()
+    _LOADED[(id(conn), model)] = (conn, version, ids, matrix)
+    return list(ids), matrix
 
 
 def count_embeddings(db: sqlite_utils.Database, model: str) -> int:

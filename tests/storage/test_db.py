@@ -103,3 +103,23 @@ def test_edited_segment_keeps_the_original_and_search_follows_the_edit(db):
     store.save_transcript(db, memo_id, heard, language="en", model="tiny.en")
     assert [s.edited_text for s in store.get_segments(db, memo_id)] == [None, None]
     assert store.search(db, "hoover") == []
+
+
+def test_loaded_vectors_follow_writes_from_this_and_other_connections(db, tmp_path):
+    import numpy as np
+
+    from storage import organizing as org
+
+    first, second = add(db, 1, "a garden idea"), add(db, 2, "a tax idea")
+    org.save_embeddings(db, "m", {first: np.ones(4, np.float32)})
+    assert org.load_embeddings(db, "m")[0] == [first]
+    ids, vectors = org.load_embeddings(db, "m")  # read once, then kept: a read-only array
+    with pytest.raises(ValueError):
+        vectors[0, 0] = 2.0
+    other = open_database(tmp_path)  # another connection (the importer, another window thread)
+    org.save_embeddings(other, "m", {second: np.full(4, 2, np.float32)})
+    ids, vectors = org.load_embeddings(db, "m")
+    assert ids == [first, second] and vectors[1, 0] == 2.0
+    org.save_embeddings(db, "m", {first: np.full(4, 3, np.float32)})  # this connection's own write
+    assert org.load_embeddings(db, "m")[1][0, 0] == 3.0
+    other.conn.close()
