@@ -6,10 +6,13 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 
+from organize.threads import single_blas_thread
+
 
 def semantic_scores(query_vec: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """Cosine score of every memo row in ``matrix`` (unit rows) against a unit query."""
-    return np.asarray(matrix, dtype=np.float32) @ np.asarray(query_vec, dtype=np.float32)
+    with single_blas_thread():
+        return np.asarray(matrix, dtype=np.float32) @ np.asarray(query_vec, dtype=np.float32)
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
