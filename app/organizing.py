@@ -17,6 +17,7 @@ from organize.embeddings import MODEL_NAME, Embedder, EmbedderProcess
 from organize.search import fuse_rankings, semantic_scores, top_k
 from organize.themes import Theme, build_themes, centroid, place, stabilise
 from organize.titles import title_for
+from organize.vocabulary import is_junk
 from storage import memos as store
 from storage import organizing as org
 
@@ -72,7 +73,7 @@ class Organizer:
             org.save_embeddings(self.db, MODEL_NAME, {memo_id: v for (memo_id, _), v in zip(todo, vectors)})
             for memo_id, text in todo:
                 org.set_title(self.db, memo_id, title_for(text), by_user=False)
-            self._place(dict(zip((memo_id for memo_id, _ in todo), vectors)))
+            self._place({memo_id: v for (memo_id, text), v in zip(todo, vectors) if not is_junk(text)})
         if self._reclustering_due():
             self.recluster()
         return len(todo)
@@ -95,7 +96,8 @@ class Organizer:
             return False
         if not org.list_themes(self.db):
             return True
-        unsorted = len(org.memos_of_theme(self.db, None))
+        texts = org.transcripts(self.db)  # junk stays Unsorted for good: it does not call for a re-clustering
+        unsorted = sum(not is_junk(texts[memo_id]) for memo_id in org.memos_of_theme(self.db, None))
         return unsorted >= RECLUSTER_UNSORTED_MIN and unsorted > RECLUSTER_UNSORTED_SHARE * embedded
 
     def recluster(self) -> int:

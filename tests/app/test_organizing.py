@@ -71,6 +71,22 @@ def test_themes_are_found_named_and_stable(tmp_path, embedder, sample):
     assert stayed >= 0.8 * len(first)  # 119-120 of 140 measured across numerically equivalent embeddings
 
 
+def test_junk_that_arrives_later_stays_unsorted_and_calls_for_no_reclustering(tmp_path, embedder, sample):
+    db = open_database(tmp_path)
+    add_transcribed(db, [r["text"] for r in sample[:60]])
+    organizer = Organizer(db, embedder)
+    organizer.organize_new()
+    themes_before = org.list_themes(db)
+    # A night of accidental recordings: more junk than the Unsorted share that triggers a re-clustering.
+    junk = ["uh", "um yeah okay so", "test test", "hello hello testing", "you", "thank you", "so um",
+            "yeah", "okay okay", "hmm right"] * 2
+    junk_ids = add_transcribed(db, junk, start=60)
+    organizer.organize_new()
+    assert all(org.placements(db)[i].theme_id is None for i in junk_ids)
+    assert [t.id for t in org.list_themes(db)] == [t.id for t in themes_before]
+    assert not organizer._reclustering_due()
+
+
 def test_user_corrections_survive_reclustering(tmp_path, embedder, sample):
     db = open_database(tmp_path)
     ids = add_transcribed(db, [r["text"] for r in sample])

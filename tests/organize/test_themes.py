@@ -2,7 +2,7 @@ import numpy as np
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from organize.themes import UNSORTED, build_themes, match_themes, place
-from organize.vocabulary import SPEECH_FILLERS
+from organize.vocabulary import SPEECH_FILLERS, is_junk
 
 # Measured on these exact samples when the thresholds were set (see bench/bench_themes.py):
 # hwu64 150-sample ARI 0.40 / NMI 0.67; clinc150 domains ARI 0.27 / NMI 0.52 (Louvain).
@@ -44,6 +44,14 @@ def test_junk_memos_stay_unsorted(embedder, hwu_sample):
     assert (model.labels[-len(junk):] == UNSORTED).all()
     assert model.labels[0] == UNSORTED
     assert all(0 not in t.member_indices for t in model.themes)
+
+
+def test_junk_is_what_has_no_topic():
+    for text in ["", "uh", "test test", "Hello? Testing, one two three.", "um yeah okay so", "11 12", "you"]:
+        assert is_junk(text), text
+    # One word with a topic is a voice note; scikit-learn's stop list would have dropped "fire" and "bill".
+    for text in ["groceries", "pay the bill", "fire the system", "blood test results", "call mum"]:
+        assert not is_junk(text), text
 
 
 def test_theme_names_are_short_and_free_of_fillers(hwu_sample):
