@@ -147,37 +147,12 @@ def test_kill_9_mid_import_then_resume_imports_every_file_once(tmp_path, data_di
     assert counts["done"] == len(CLIPS) - sum(r["status"] == "done" for r in killed_at)
 
 
-SOCKET_AUDIT = '''
-import socket, os
-_log = os.environ["MUSINGS_NETWORK_AUDIT"]
-def _refuse(*args, **kwargs):
-    with open(_log, "a") as f:
-        f.write(repr(args[:2]) + "\\n")
-    raise OSError("network access attempted during an offline test")
-socket.socket.connect = _refuse
-socket.socket.connect_ex = _refuse
-socket.create_connection = _refuse
-socket.getaddrinfo = _refuse
-'''
-
-
-def test_import_runs_with_network_access_blocked(tmp_path, data_dir, inbox):
+def test_import_runs_with_network_access_blocked(data_dir, inbox, offline):
     """In a network namespace with no interfaces, with every socket call refused and logged."""
-    audit_dir = tmp_path / "audit"
-    audit_dir.mkdir()
-    (audit_dir / "sitecustomize.py").write_text(SOCKET_AUDIT)
-    audit_log = tmp_path / "network-attempts.log"
-    wrapper = ("unshare", "--net") if shutil.which("unshare") and _can_unshare() else ()
-    env = {"PYTHONPATH": f"{audit_dir}:{ROOT}", "MUSINGS_NETWORK_AUDIT": str(audit_log),
-           "HF_HUB_OFFLINE": "", "TRANSFORMERS_OFFLINE": ""}
-    result = run_musings("import", str(inbox), "--json", data_dir=data_dir, wrapper=wrapper, env=env)
+    result = run_musings("import", str(inbox), "--json", data_dir=data_dir, **offline.run_options)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["counts"]["done"] == 5
-    assert not audit_log.exists(), audit_log.read_text()
-
-
-def _can_unshare() -> bool:
-    return subprocess.run(["unshare", "--net", "true"], capture_output=True).returncode == 0
+    offline.assert_no_attempts()
 
 
 @pytest.fixture

@@ -134,6 +134,43 @@ def test_related_flags_near_duplicates_and_search_finds_meaning(tmp_path, embedd
     assert hybrid[0].memo.id == ids[2] and hybrid[0].matched_by == "both"
 
 
+def test_related_search_and_export_commands_work_with_the_network_blocked(tmp_path, embedder, offline):
+    data_dir = tmp_path / "data"
+    db = open_database(data_dir)
+    texts = ["remind me to buy a new bike helmet before the weekend ride",
+             "I need to get a new helmet for my bike before Saturday's ride",
+             "the robot arm needs a stronger gripper for picking up cups",
+             "idea for the garden: plant tomatoes along the south fence",
+             "set an alarm for six thirty tomorrow morning",
+             "the gripper on the robot arm slips when the cup is wet"]
+    ids = add_transcribed(db, texts)
+    for memo_id in ids:  # the audio the export copies
+        (data_dir / store.get_memo(db, memo_id).library_path).parent.mkdir(parents=True, exist_ok=True)
+        (data_dir / store.get_memo(db, memo_id).library_path).write_bytes(b"OggS" + bytes(memo_id))
+    Organizer(db, embedder).organize_new()
+
+    def musings(*args: str) -> str:
+        return run_musings(*args, data_dir=data_dir, check=True, **offline.run_options).stdout
+
+    related = json.loads(musings("related", str(ids[0]), "--json"))
+    assert related[0]["memo_id"] == ids[1] and related[0]["near_duplicate"]
+    assert [r["score"] for r in related] == sorted((r["score"] for r in related), reverse=True)
+    meaning = json.loads(musings("search", "vegetable patch", "--semantic", "--json"))
+    assert meaning[0]["memo_id"] == ids[3] and meaning[0]["matched_by"] == "semantic"
+    assert json.loads(musings("search", "vegetable patch", "--keyword", "--json")) == []
+    both = json.loads(musings("search", "gripper", "--json"))
+    assert {r["memo_id"] for r in both[:2]} == {ids[2], ids[5]} and both[0]["matched_by"] == "both"
+
+    vault = tmp_path / "vault"
+    first = json.loads(musings("export", str(vault), "--json"))
+    assert first["written"] >= len(ids) + 1  # a note per memo, per theme, the index
+    files = {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()}
+    again = json.loads(musings("export", str(vault), "--json"))
+    assert again["written"] == 0 and again["removed"] == 0
+    assert {p: p.read_bytes() for p in vault.rglob("*") if p.is_file()} == files
+    offline.assert_no_attempts()
+
+
 def test_theme_commands(tmp_path, embedder, sample):
     data_dir = tmp_path / "data"
     db = open_database(data_dir)
