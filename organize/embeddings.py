@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -150,18 +151,46 @@ class EmbedderProcess:
     dimension: int = EMBEDDING_DIM
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fallback: Embedder | None = None
+        self._last_used = time.monotonic()
+        self._start()
+
+    def _start(self) -> None:
         context = multiprocessing.get_context("spawn")  # no fork of a process with threads (Qt, Whisper)
         self._conn, child_end = context.Pipe()
         self._process = context.Process(target=_serve, args=(child_end,), name="musings-embedder", daemon=True)
-        self._lock = threading.Lock()
-        self._state = "loading"  # loading → ready | failed | closed
-        self._fallback: Embedder | None = None
+        self._state = "loading"  # loading → ready | failed | released | closed
         try:
             self._process.start()
         except OSError as error:  # no process to be had (limits, memory): embed here, when asked
             log.warning("could not start the embedding process: %s", error)
             self._state = "failed"
         child_end.close()
+
+    def idle_seconds(self) -> float:
+        """Seconds since the last embedding finished (or since the start)."""
+        return time.monotonic() - self._last_used
+
+    def wake(self) -> None:
+        """Start a new child if `release` stopped the last one (idempotent; does not wait for the model)."""
+        with self._lock:
+            if self._state == "released":
+                self._start()
+
+    def release(self) -> bool:
+        """Stop the child to give back its memory (~550 MB) if no embedding is running; the next `embed`
+        starts a new one (~4 s). Returns whether it stopped a child."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            if self._state not in ("loading", "ready"):
+                return False
+            self._state = "released"
+            self._stop()
+            return True
+        finally:
+            self._lock.release()
 
     def ready(self) -> bool:
         """True once the model is loaded (never blocks)."""
@@ -177,22 +206,30 @@ class EmbedderProcess:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         with self._lock:
-            if self._state == "closed":
-                raise EmbeddingProcessError("the embedding process was closed")
-            if self._fallback is None and self._state != "failed":
-                try:
-                    if self._state == "loading":
-                        self._receive()
-                    self._conn.send(list(texts))
-                    return self._receive()
-                except (EmbeddingProcessError, OSError) as error:
-                    if self._state == "closed":
-                        raise EmbeddingProcessError("the embedding process was closed") from error
-                    log.warning("embedding in this process instead: %s", error)
-                    self._stop()
-            if self._fallback is None:
-                self._fallback = Embedder()
-            return self._fallback.embed(texts)
+            try:
+                return self._embed(texts)
+            finally:
+                self._last_used = time.monotonic()
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if self._state == "closed":
+            raise EmbeddingProcessError("the embedding process was closed")
+        if self._state == "released":
+            self._start()
+        if self._fallback is None and self._state != "failed":
+            try:
+                if self._state == "loading":
+                    self._receive()
+                self._conn.send(list(texts))
+                return self._receive()
+            except (EmbeddingProcessError, OSError) as error:
+                if self._state == "closed":
+                    raise EmbeddingProcessError("the embedding process was closed") from error
+                log.warning("embedding in this process instead: %s", error)
+                self._stop()
+        if self._fallback is None:
+            self._fallback = Embedder()
+        return self._fallback.embed(texts)
 
     def close(self) -> None:
         """Stop the child; a later `embed` raises (an `embed` running now fails instead of falling back)."""

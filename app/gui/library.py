@@ -11,6 +11,9 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+# The embedding process holds ~550 MB; after this long unused it is stopped until the next need.
+EMBEDDER_IDLE_SECONDS = 600
+
 
 class Library:
     def __init__(self, data_dir: Path):
@@ -51,7 +54,18 @@ class Library:
                 raise EmbeddingProcessError("the window is closing")
             if self._embedder is None:
                 self._embedder = EmbedderProcess()
+            else:
+                self._embedder.wake()  # after an idle release: loading again while the caller gets ready
             return self._embedder
+
+    def release_idle_embedder(self, after: float = EMBEDDER_IDLE_SECONDS) -> bool:
+        """Stop the embedding process once nothing has used it for `after` seconds, giving back its ~550 MB;
+        the next search or import starts it again (~4 s, and word search answers meanwhile)."""
+        embedder = self._embedder
+        if embedder is None or embedder.idle_seconds() < after or not embedder.release():
+            return False
+        log.info("embedding process stopped after %.0f s unused", after)
+        return True
 
     def embedder_ready(self) -> bool:
         """Whether search by meaning can answer now (the embedding process has loaded its model)."""

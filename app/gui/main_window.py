@@ -64,6 +64,11 @@ class MainWindow(QMainWindow):
         self._search_timer.timeout.connect(self._run_search)
         self.search.textChanged.connect(lambda _: self._search_timer.start())
         self.search.installEventFilter(self)
+        # The embedding process (~550 MB) goes away when unused for a while, and comes back when needed.
+        self._release_embedder = QTimer(self, interval=60_000)
+        self._release_embedder.timeout.connect(
+            lambda: self.runner.run(self.library.release_idle_embedder, name="release idle embedding process"))
+        self._release_embedder.start()
         top = QHBoxLayout()
         top.addWidget(self.record_panel)
         top.addStretch(1)

@@ -247,3 +247,20 @@ def test_words_answer_at_once_while_the_embedding_process_loads_then_meaning_joi
         pass  # the merged ranking, once the embedding process has loaded
     assert window.library.embedder_ready()
     assert "both" in {r.matched_by for r in window.search_results}
+
+
+def test_an_unused_embedding_process_is_stopped_and_the_search_box_brings_it_back(window, qtbot):
+    window.activateWindow()
+    window.search.setFocus()
+    qtbot.waitUntil(window.library.embedder_ready, timeout=60_000)
+    child = window.library._embedder._process
+    assert not window.library.release_idle_embedder(after=3600)  # used just now: kept
+    assert window.library.release_idle_embedder(after=0)
+    assert not child.is_alive() and not window.library.embedder_ready()
+    window.memo_list.setFocus()
+    window.search.setFocus()  # heading for the search box again starts a new process
+    qtbot.waitUntil(lambda: window.library._embedder._process is not child
+                    and window.library._embedder._process.is_alive(), timeout=5_000)
+    with qtbot.waitSignal(window.search_done, timeout=60_000):
+        qtbot.keyClicks(window.search, "communication")
+    qtbot.waitUntil(lambda: "both" in {r.matched_by for r in window.search_results or []}, timeout=60_000)

@@ -53,3 +53,23 @@ def test_embedding_process_matches_in_process_and_survives_its_child_dying(embed
         remote.close()
     with pytest.raises(EmbeddingProcessError):
         remote.embed(texts)
+
+
+def test_a_released_embedding_process_gives_its_memory_back_and_comes_back_when_needed(embedder):
+    texts = ["sketch for the treehouse roof"]
+    remote = EmbedderProcess()
+    try:
+        first = remote.embed(texts)
+        child = remote._process
+        assert remote.idle_seconds() < 5 and remote.release()
+        assert not child.is_alive() and child.exitcode == 0
+        assert not remote.ready() and not remote.release()  # nothing left to stop
+        again = remote.embed(texts)  # a new child, same vectors
+        assert remote._process is not child and remote._process.is_alive() and remote.ready()
+        assert np.allclose(again, first, atol=1e-6)
+        remote.release()
+        remote.wake()  # a search box getting focus: the child starts loading before the query
+        assert remote._process.is_alive()
+        assert np.allclose(remote.embed(texts), first, atol=1e-6)
+    finally:
+        remote.close()
