@@ -96,8 +96,11 @@ class Organizer:
             return False
         if not org.list_themes(self.db):
             return True
+        unsorted_ids = org.memos_of_theme(self.db, None)
+        if len(unsorted_ids) < RECLUSTER_UNSORTED_MIN:
+            return False
         texts = org.transcripts(self.db)  # junk stays Unsorted for good: it does not call for a re-clustering
-        unsorted = sum(not is_junk(texts[memo_id]) for memo_id in org.memos_of_theme(self.db, None))
+        unsorted = sum(not is_junk(texts[memo_id]) for memo_id in unsorted_ids)
         return unsorted >= RECLUSTER_UNSORTED_MIN and unsorted > RECLUSTER_UNSORTED_SHARE * embedded
 
     def recluster(self) -> int:
