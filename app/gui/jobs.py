@@ -65,8 +65,12 @@ class JobRunner(QObject):
         on_failure: Callable[[str, BaseException], None] | None = None,
         name: str | None = None,
     ) -> int:
-        """Run `function(*args)` in the background; returns a job id."""
+        """Run `function(*args)` in the background; returns a job id (-1, and nothing runs, once shut down:
+        a timer or signal that fires while the window closes must not start work or raise)."""
         with self._lock:
+            if self._closed:
+                log.debug("not started after shutdown: %s", name or getattr(function, "__name__", "job"))
+                return -1
             self._next_id += 1
             job_id = self._next_id
             self._running[job_id] = name or getattr(function, "__name__", "job")
@@ -88,7 +92,8 @@ class JobRunner(QObject):
             return list(self._running.values())
 
     def shutdown(self, wait: bool = False) -> None:
-        self._closed = True
+        with self._lock:
+            self._closed = True
         self._pool.shutdown(wait=wait, cancel_futures=True)
 
     # -- plumbing -----------------------------------------------------------------------------

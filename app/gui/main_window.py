@@ -506,6 +506,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self._refresh_soon.stop()
         self._search_timer.stop()
+        self._release_embedder.stop()
         self.imports.cancel()
         self.memo_view.player.stop()
         if self.instance_server is not None:

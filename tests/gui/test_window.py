@@ -264,3 +264,14 @@ def test_an_unused_embedding_process_is_stopped_and_the_search_box_brings_it_bac
     with qtbot.waitSignal(window.search_done, timeout=60_000):
         qtbot.keyClicks(window.search, "communication")
     qtbot.waitUntil(lambda: "both" in {r.matched_by for r in window.search_results or []}, timeout=60_000)
+
+
+def test_a_closed_window_starts_no_more_background_work(window, qtbot):
+    ran = []
+    window.close()
+    # Timers and late signals may still fire while the app quits: nothing starts, nothing raises.
+    assert not window._release_embedder.isActive()
+    assert window.runner.run(lambda: ran.append(1), name="late job") == -1
+    window._release_embedder.timeout.emit()
+    qtbot.wait(100)
+    assert ran == [] and not window.runner.busy
