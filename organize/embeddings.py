@@ -153,7 +153,6 @@ class EmbedderProcess:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._fallback: Embedder | None = None
-        self._last_used = time.monotonic()
         self._start()
 
     def _start(self) -> None:
@@ -161,6 +160,7 @@ class EmbedderProcess:
         self._conn, child_end = context.Pipe()
         self._process = context.Process(target=_serve, args=(child_end,), name="musings-embedder", daemon=True)
         self._state = "loading"  # loading → ready | failed | released | closed
+        self._last_used = time.monotonic()  # a child just (re)started is not idle
         try:
             self._process.start()
         except OSError as error:  # no process to be had (limits, memory): embed here, when asked
@@ -173,10 +173,15 @@ class EmbedderProcess:
         return time.monotonic() - self._last_used
 
     def wake(self) -> None:
-        """Start a new child if `release` stopped the last one (idempotent; does not wait for the model)."""
-        with self._lock:
+        """Start a new child if `release` stopped the last one. Never waits: while an `embed` holds the
+        process, that `embed` restarts a released child itself."""
+        if self._state != "released" or not self._lock.acquire(blocking=False):
+            return
+        try:
             if self._state == "released":
                 self._start()
+        finally:
+            self._lock.release()
 
     def release(self) -> bool:
         """Stop the child to give back its memory (~550 MB) if no embedding is running; the next `embed`
@@ -226,6 +231,7 @@ class EmbedderProcess:
                 if self._state == "closed":
                     raise EmbeddingProcessError("the embedding process was closed") from error
                 log.warning("embedding in this process instead: %s", error)
+                self._state = "failed"
                 self._stop()
         if self._fallback is None:
             self._fallback = Embedder()

@@ -54,9 +54,9 @@ class Library:
                 raise EmbeddingProcessError("the window is closing")
             if self._embedder is None:
                 self._embedder = EmbedderProcess()
-            else:
-                self._embedder.wake()  # after an idle release: loading again while the caller gets ready
-            return self._embedder
+            embedder = self._embedder
+        embedder.wake()  # after an idle release: loading again while the caller gets ready (never waits)
+        return embedder
 
     def release_idle_embedder(self, after: float = EMBEDDER_IDLE_SECONDS) -> bool:
         """Stop the embedding process once nothing has used it for `after` seconds, giving back its ~550 MB;
