@@ -107,7 +107,7 @@ class Importer:
         if not self.organize:
             self.transcribe_pending()
             return self.report
-        from organize.embeddings import EmbedderProcess
+        from organize.embeddings import EmbedderProcess, resolve_embedder
 
         embedder, started = self._embedder, None
         if store.memos_to_transcribe(self.db):
@@ -116,8 +116,7 @@ class Importer:
             # both use the core Whisper leaves idle (it averages 1.3 of 2).
             if embedder is None:
                 embedder = started = EmbedderProcess()
-            elif not hasattr(embedder, "embed"):
-                embedder = embedder()
+            embedder = resolve_embedder(embedder)
             threading.Thread(target=importlib.import_module, args=("app.organizing",), daemon=True).start()
         try:
             self.transcribe_pending()

@@ -13,7 +13,7 @@ import numpy as np
 import sqlite_utils
 
 from organize import related as related_memos
-from organize.embeddings import MODEL_NAME, Embedder, EmbedderProcess
+from organize.embeddings import MODEL_NAME, Embedder, EmbedderProcess, resolve_embedder
 from organize.search import fuse_rankings, semantic_scores, top_k
 from organize.themes import Theme, build_themes, centroid, place, stabilise
 from organize.titles import title_for
@@ -54,10 +54,7 @@ class Organizer:
 
     @property
     def embedder(self) -> Embedder | EmbedderProcess:
-        if self._embedder is None:
-            self._embedder = Embedder()
-        elif not hasattr(self._embedder, "embed"):
-            self._embedder = self._embedder()
+        self._embedder = resolve_embedder(self._embedder or Embedder)
         return self._embedder
 
     # -- after an import ---------------------------------------------------------------------
@@ -96,11 +93,8 @@ class Organizer:
             return False
         if not org.list_themes(self.db):
             return True
-        unsorted_ids = org.memos_of_theme(self.db, None)
-        if len(unsorted_ids) < RECLUSTER_UNSORTED_MIN:
-            return False
-        texts = org.transcripts(self.db)  # junk stays Unsorted for good: it does not call for a re-clustering
-        unsorted = sum(not is_junk(texts[memo_id]) for memo_id in unsorted_ids)
+        # Junk stays Unsorted for good: it does not call for a re-clustering.
+        unsorted = sum(not is_junk(text) for text in org.unsorted_transcripts(self.db))
         return unsorted >= RECLUSTER_UNSORTED_MIN and unsorted > RECLUSTER_UNSORTED_SHARE * embedded
 
     def recluster(self) -> int:

@@ -133,6 +133,11 @@ def _token_batches(tokens: list[int], max_count: int, max_tokens: int) -> list[l
     return batches
 
 
+def resolve_embedder(embedder):
+    """An Embedder or EmbedderProcess as given, or the one a factory (a function, or a class) returns now."""
+    return embedder() if callable(embedder) else embedder
+
+
 class EmbeddingProcessError(RuntimeError):
     """The embedding process could not load the model or stopped."""
 
@@ -146,9 +151,6 @@ class EmbedderProcess:
     it transcribes). Loading starts at construction. The child runs at a lower priority; if it dies,
     embedding falls back to an in-process :class:`Embedder`, so the work goes on.
     """
-
-    model_name: str = MODEL_NAME
-    dimension: int = EMBEDDING_DIM
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

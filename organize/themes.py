@@ -15,7 +15,8 @@ Keeping the user's world stable across re-clustering
 * Merges: when the user merges theme A into B, the app pins A's and B's memos to B. On
   the next run every group holding those memos votes for B, so groups that would have
   re-split A and B are given the same key and the merge stays merged.
-* Junk (fewer than 3 words, or ``exclude`` mask) never forms or joins a theme: label -1.
+* Junk (no topic word: ``vocabulary.is_junk``), or the ``exclude`` mask, never forms or joins a
+  theme: label -1.
 """
 
 from __future__ import annotations
@@ -219,15 +220,16 @@ def stabilise(labels: np.ndarray, previous_labels: np.ndarray, vectors: np.ndarr
     A theme the re-clustering dissolved (merged into another, or split) is measured by its former
     members' centroid: its memos stay together unless they clearly belong elsewhere, so the theme
     survives when enough of them stay (else they go where the re-clustering put them)."""
-    labels = np.asarray(labels).copy()
+    proposed = np.asarray(labels)
+    labels = proposed.copy()
     previous_labels = np.asarray(previous_labels)
     vectors = np.asarray(vectors, dtype=np.float32)
-    keys = sorted({int(k) for k in labels if k >= 0})
+    keys = {int(k) for k in labels if k >= 0}
     if not keys:
         return labels
-    proposed = labels.copy()
+    dissolved = {int(k) for k in previous_labels if k >= 0} - keys
     centroids = {k: centroid(vectors[labels == k]) for k in keys}
-    for old in {int(k) for k in previous_labels if k >= 0} - set(keys):
+    for old in dissolved:
         centroids[old] = centroid(vectors[previous_labels == old])
     for i, (new, old) in enumerate(zip(proposed, previous_labels)):
         if old < 0 or old == new or int(old) not in centroids:
@@ -236,7 +238,7 @@ def stabilise(labels: np.ndarray, previous_labels: np.ndarray, vectors: np.ndarr
         if new_similarity < float(vectors[i] @ centroids[int(old)]) + margin:
             labels[i] = old
     smallest = min_theme_size(len(labels))
-    for old in set(centroids) - set(keys):
+    for old in dissolved:
         kept = labels == old
         if kept.sum() < smallest:
             labels[kept] = proposed[kept]

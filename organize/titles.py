@@ -11,7 +11,7 @@ import logging
 import re
 from collections import Counter
 
-from organize.vocabulary import SPEECH_FILLERS, STOP_WORDS, WORD_PATTERN, words_of
+from organize.vocabulary import SPEECH_FILLERS, WORD_PATTERN, is_content_word, words_of
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def candidate_phrases(text: str) -> list[list[str]]:
     for fragment in _PHRASE_BREAK.split(text or ""):
         run: list[str] = []
         for word in (w.lower() for w in WORD_PATTERN.findall(fragment)):
-            if word in STOP_WORDS or word.isdigit():
+            if not is_content_word(word):
                 if run:
                     phrases.append(run)
                 run = []

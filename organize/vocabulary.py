@@ -51,9 +51,14 @@ def words_of(text: str) -> list[str]:
     return [w.lower() for w in WORD_PATTERN.findall(text or "")]
 
 
+def is_content_word(word: str) -> bool:
+    """Whether a lower-case word can say what a text is about: not a stop word, filler or bare number."""
+    return word not in STOP_WORDS and not word.isdigit()
+
+
 def content_words(text: str) -> list[str]:
-    """The words of ``text`` that can say what it is about: no stop words, fillers or bare numbers."""
-    return [w for w in words_of(text) if w not in STOP_WORDS and not w.isdigit()]
+    """The words of ``text`` that can say what it is about."""
+    return [w for w in words_of(text) if is_content_word(w)]
 
 
 def is_junk(text: str) -> bool:

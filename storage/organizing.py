@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,10 +54,9 @@ def save_embeddings(db: sqlite_utils.Database, model: str, vectors: dict[int, np
         )
 
 
-# Each connection's last read of the vectors, kept until the database changes: reading 10,000 of them
-# costs ~60 ms, more than a whole search may take. {(id(conn), model): (conn, version, ids, vectors)}
-_LOADED: dict[tuple[int, str], tuple[object, tuple[int, int], list[int], np.ndarray]] = {}
-_LOADED_MAX = 4
+# Each database connection's last read of the vectors, kept until the database changes (reading 10,000
+# of them costs ~60 ms, more than a whole search may take) and dropped with the connection's Database.
+_LOADED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # {db: {model: (version, ids, vectors)}}
 
 
 def load_embeddings(db: sqlite_utils.Database, model: str) -> tuple[list[int], np.ndarray]:
@@ -64,11 +64,10 @@ def load_embeddings(db: sqlite_utils.Database, model: str) -> tuple[list[int], n
 
     Read again only when the database changed since this connection last read them: `PRAGMA data_version`
     moves with other connections' commits, `total_changes` with this connection's own writes."""
-    conn = db.conn
-    version = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
-    cached = _LOADED.get((id(conn), model))
-    if cached is not None and cached[0] is conn and cached[1] == version:
-        return list(cached[2]), cached[3]
+    version = (db.conn.execute("PRAGMA data_version").fetchone()[0], db.conn.total_changes)
+    cached = _LOADED.get(db, {}).get(model)
+    if cached is not None and cached[0] == version:
+        return list(cached[1]), cached[2]
     ids, vectors = [], []
     for row in db.query(
         """SELECT embeddings.memo_id, embeddings.vector FROM embeddings
@@ -80,9 +79,7 @@ def load_embeddings(db: sqlite_utils.Database, model: str) -> tuple[list[int], n
         vectors.append(_vector(row["vector"]))
     matrix = np.stack(vectors) if vectors else np.zeros((0, 0), np.float32)
     matrix.setflags(write=False)
-    if len(_LOADED) >= _LOADED_MAX:
-        _LOADED.clear()
-    _LOADED[(id(conn), model)] = (conn, version, ids, matrix)
+    _LOADED.setdefault(db, {})[model] = (version, ids, matrix)
     return list(ids), matrix
 
 
@@ -91,6 +88,12 @@ def count_embeddings(db: sqlite_utils.Database, model: str) -> int:
     return next(db.query(
         """SELECT count(*) AS n FROM embeddings JOIN memos ON memos.id = embeddings.memo_id
            WHERE embeddings.model = ? AND memos.status = 'done'""", [model]))["n"]
+
+
+def unsorted_transcripts(db: sqlite_utils.Database) -> list[str]:
+    """The transcripts of the transcribed memos in no theme (Unsorted)."""
+    return [row["transcript"] or "" for row in
+            db.query("SELECT transcript FROM memos WHERE theme_id IS NULL AND status = 'done' ORDER BY id")]
 
 
 def transcripts(db: sqlite_utils.Database) -> dict[int, str]:
