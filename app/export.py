@@ -3,26 +3,31 @@
 One note per memo, one per theme, and an index note. Re-export is incremental: the exporter
 keeps a manifest of the files it owns (with content hashes) and writes a file only when its
 content changed, so a second run with the same input touches nothing. Files the user wrote,
-or exporter notes the user edited, are never overwritten or deleted.
+or exporter notes the user edited, are never overwritten or deleted. An export killed part-way
+is finished by the next one (see app.export_files for how).
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import re
-import shutil
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from app.export_files import (
+    MANIFEST_NAME, FolderLock, Manifest, Owned, VaultFiles, copy_atomic, file_mode, fsync_folder,
+    remove_temporary_files, seal, write_atomic, write_manifest,
+)
+from storage.library import hash_file
+
 log = logging.getLogger(__name__)
 
-MANIFEST_NAME = ".musings-export.json"
+__all__ = ["MANIFEST_NAME", "ExportMemo", "ExportResult", "ExportSegment", "ExportTheme", "export_vault", "safe_stem"]
+
 INDEX_STEM = "Musings index"
 AUDIO_DIR = "audio"
 MAX_STEM_BYTES = 120
@@ -35,7 +40,6 @@ _RESERVED_NAMES = (
     | {f"COM{c}" for c in "0123456789¹²³"}
     | {f"LPT{c}" for c in "0123456789¹²³"}
 )
-_OWNED_MARKER = re.compile(r"^musings_(?:id|theme_id|index):", re.MULTILINE)
 
 
 @dataclass
@@ -55,6 +59,7 @@ class ExportMemo:
     tags: list[str]
     segments: list[ExportSegment]
     audio_path: Path  # absolute path of the audio file in the app's library
+    content_hash: str | None = None  # sha256 of the audio (the memo's identity); None: hashed here
     related: list[tuple[int, float]] = field(default_factory=list)  # (other memo id, similarity)
     near_duplicates: list[int] = field(default_factory=list)
 
@@ -123,105 +128,6 @@ def _with_suffix(base: str, suffix: str) -> str:
     return _strip_edges(_truncate_utf8(base, budget)) + suffix
 
 
-# --- the vault as it is on disk --------------------------------------------------------------
-
-
-@dataclass
-class _Owned:
-    """A file listed in the manifest."""
-
-    key: str  # "memo:12", "theme:3", "index", "audio:12"
-    sha256: str | None = None  # notes
-    size: int | None = None  # audio copies: fingerprint of the copy and of its source
-    mtime_ns: int | None = None
-    source: dict | None = None
-
-
-class _Vault:
-    """What exists in the export folder and who owns it."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.manifest = self._read_manifest()
-        self.existing: dict[str, list[str]] = {}  # folded relative path -> actual relative paths
-        for folder in (root, root / AUDIO_DIR):
-            if folder.is_dir():
-                for entry in folder.iterdir():
-                    rel = entry.relative_to(root).as_posix()
-                    self.existing.setdefault(_fold(rel), []).append(rel)
-
-    def _read_manifest(self) -> dict[str, _Owned]:
-        path = self.root / MANIFEST_NAME
-        if not path.exists():
-            return {}
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            files = raw["files"]
-            owned = {}
-            for rel, entry in files.items():
-                if not _is_safe_relative(rel):
-                    log.warning("ignoring unsafe path in export manifest: %r", rel)
-                    continue
-                owned[rel] = _Owned(
-                    key=str(entry["key"]), sha256=entry.get("sha256"), size=entry.get("size"),
-                    mtime_ns=entry.get("mtime_ns"), source=entry.get("source"),
-                )
-            return owned
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-            log.warning("export manifest %s is unreadable, treating the folder as new: %s", path, error)
-            return {}
-
-    def state(self, rel: str) -> str:
-        """'clean' (ours, unedited), 'edited' (ours, edited by the user), 'recognised'
-        (carries our front matter but the manifest lost it) or 'user'."""
-        owned = self.manifest.get(rel)
-        path = self.root / rel
-        if owned is not None:
-            return "clean" if self._matches(path, owned) else "edited"
-        if rel.endswith(".md") and _has_owned_marker(path):
-            return "recognised"
-        return "user"
-
-    def _matches(self, path: Path, owned: _Owned) -> bool:
-        if owned.sha256 is not None:
-            try:
-                return _sha256(path.read_bytes()) == owned.sha256
-            except OSError:
-                return False
-        try:
-            stat = path.stat()
-        except OSError:
-            return False
-        return stat.st_size == owned.size and stat.st_mtime_ns == owned.mtime_ns
-
-    def available(self, rel: str, key: str) -> bool:
-        """May the note or copy `key` live at `rel` without hurting a user's file?"""
-        for actual in self.existing.get(_fold(rel), []):
-            state = self.state(actual)
-            if state == "user":
-                return False
-            if state == "edited" and self.manifest[actual].key != key:
-                return False
-        return True
-
-
-def _is_safe_relative(rel: str) -> bool:
-    parts = rel.split("/")
-    return bool(rel) and not rel.startswith("/") and "\\" not in rel and ".." not in parts and ":" not in rel
-
-
-def _has_owned_marker(path: Path) -> bool:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            head = handle.read(4096)
-    except OSError:
-        return False
-    if not head.startswith("---\n"):
-        return False
-    end = head.find("\n---", 4)
-    return end != -1 and bool(_OWNED_MARKER.search(head[4:end]))
-
-
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -229,7 +135,7 @@ def _sha256(data: bytes) -> str:
 # --- naming every note -------------------------------------------------------------------
 
 
-def _allocate_names(vault: _Vault, memos: list[ExportMemo], themes: list[ExportTheme]) -> dict[str, str]:
+def _allocate_names(vault: VaultFiles, memos: list[ExportMemo], themes: list[ExportTheme]) -> dict[str, str]:
     """Note stems by key. Lower ids claim a plain name first, so adding memos never renames old ones."""
     taken: set[str] = set()
     names: dict[str, str] = {}
@@ -265,8 +171,9 @@ def _allocate_names(vault: _Vault, memos: list[ExportMemo], themes: list[ExportT
     return names
 
 
-def _allocate_audio(vault: _Vault, memos: list[ExportMemo]) -> dict[int, str]:
-    """Relative paths of audio copies by memo id: named by id, so a title change keeps the copy."""
+def _allocate_audio(vault: VaultFiles, memos: list[ExportMemo], hashes: dict[int, str]) -> dict[int, str]:
+    """Relative paths of audio copies by memo id: named by id, so a title change keeps the copy. A file
+    whose bytes are the memo's audio is its copy, whether or not the manifest lists it."""
     paths: dict[int, str] = {}
     for memo in sorted(memos, key=lambda m: m.id):
         ext = re.sub(r"[^a-z0-9]", "", memo.audio_path.suffix.lower())[:8]
@@ -276,7 +183,7 @@ def _allocate_audio(vault: _Vault, memos: list[ExportMemo]) -> dict[int, str]:
         while True:
             name = f"musings-{memo.id}{'' if n == 1 else f'-{n}'}{ext}"
             rel = f"{AUDIO_DIR}/{name}"
-            if vault.available(rel, key):
+            if vault.available(rel, key, hashes.get(memo.id)):
                 paths[memo.id] = rel
                 break
             n += 1
@@ -452,33 +359,13 @@ def _audio_link(memo: ExportMemo, target: Path, copied_rel: str | None) -> tuple
 # --- writing -------------------------------------------------------------------------------
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".musings-tmp-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def _copy_atomic(source: Path, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".musings-tmp-")
-    os.close(handle)
-    try:
-        shutil.copy2(source, temp)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def _source_fingerprint(source: Path) -> dict:
-    stat = source.stat()
-    return {"path": str(source), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+@dataclass
+class _Write:
+    rel: str
+    key: str
+    sha256: str
+    data: bytes | None = None  # a note's bytes
+    source: Path | None = None  # an audio copy's source
 
 
 def export_vault(
@@ -492,44 +379,59 @@ def export_vault(
     """
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
-    vault = _Vault(target)
     memos_by_id = {memo.id: memo for memo in memos}
     if len(memos_by_id) != len(memos):
         raise ValueError("memo ids must be unique")
-    names = _allocate_names(vault, memos, themes)
-    audio_rels = _allocate_audio(vault, memos) if copy_audio else {}
+    with FolderLock(target):
+        folders = [target, target / AUDIO_DIR]
+        for leftover in remove_temporary_files(folders):
+            log.info("removed %s, left by an interrupted export", leftover)
+        vault = VaultFiles(target, folders, _fold)
+        result = _export(vault, target, memos, memos_by_id, themes, copy_audio)
+    log.info(
+        "exported %d memos to %s: %d written, %d unchanged, %d removed, %d kept for the user",
+        len(memos), target, len(result.written), result.unchanged, len(result.removed),
+        len(result.skipped_user_files),
+    )
+    return result
 
+
+def _export(
+    vault: VaultFiles, target: Path, memos: list[ExportMemo], memos_by_id: dict[int, ExportMemo],
+    themes: list[ExportTheme], copy_audio: bool,
+) -> ExportResult:
+    audio_hashes = {m.id: m.content_hash or hash_file(m.audio_path) for m in memos if m.audio_path.is_file()}
+    names = _allocate_names(vault, memos, themes)
+    audio_rels = _allocate_audio(vault, memos, audio_hashes) if copy_audio else {}
     themes_of: dict[int, list[str]] = {}
     for theme in sorted(themes, key=lambda t: t.id):
         for memo_id in sorted(set(theme.memo_ids)):
             themes_of.setdefault(memo_id, []).append(f"theme:{theme.id}")
 
     result = ExportResult(written=[], unchanged=0, skipped_user_files=[], removed=[])
-    new_manifest: dict[str, _Owned] = {}
+    manifest = Manifest()  # the state after this export
+    writes: list[_Write] = []
 
-    # Audio first, so a note never links to a copy that failed.
+    def plan(rel: str, key: str, digest: str, **content) -> None:
+        """Write `rel` unless it already holds these bytes; keep it if the user edited it."""
+        state = vault.state(rel, digest) if vault.exists(rel) else "absent"
+        if state == "edited":
+            result.skipped_user_files.append(target / rel)
+            manifest.files[rel] = vault.manifest.files.get(rel) or Owned(key=key)
+        elif state == "clean" and vault.digest(rel) == digest:
+            result.unchanged += 1
+            manifest.files[rel] = _owned(vault, rel, key, digest, stat="source" in content)
+        else:  # absent, a stale copy of ours, or another case of the name on a case-insensitive disk
+            writes.append(_Write(rel, key, digest, **content))
+
+    # Audio first, so a note never links to a copy that was not made.
     copied: dict[int, str] = {}
     for memo_id, rel in sorted(audio_rels.items()):
         memo = memos_by_id[memo_id]
-        key = f"audio:{memo_id}"
-        if not memo.audio_path.is_file():
+        if memo_id not in audio_hashes:
             log.warning("audio of memo %s is missing: %s", memo_id, memo.audio_path)
             continue
-        path = target / rel
-        state = vault.state(rel) if path.exists() else "absent"
-        fingerprint = _source_fingerprint(memo.audio_path)
-        if state == "edited":
-            result.skipped_user_files.append(path)
-            new_manifest[rel] = vault.manifest[rel]
-            copied[memo_id] = rel
-            continue
-        if state == "clean" and vault.manifest[rel].source == fingerprint:
-            result.unchanged += 1
-        else:
-            _copy_atomic(memo.audio_path, path)
-            result.written.append(path)
-        stat = path.stat()
-        new_manifest[rel] = _Owned(key=key, size=stat.st_size, mtime_ns=stat.st_mtime_ns, source=fingerprint)
+        plan(rel, f"audio:{memo_id}", audio_hashes[memo_id], source=memo.audio_path)
         copied[memo_id] = rel
 
     notes: dict[str, tuple[str, str]] = {}  # rel -> (key, content)
@@ -541,48 +443,84 @@ def export_vault(
     for theme in themes:
         notes[f"{names[f'theme:{theme.id}']}.md"] = (f"theme:{theme.id}", _render_theme(theme, names, memos_by_id))
     notes[f"{names['index']}.md"] = ("index", _render_index(names, memos, themes, memos_by_id))
-
     for rel in sorted(notes):
         key, content = notes[rel]
-        data = content.encode("utf-8")
-        path = target / rel
-        digest = _sha256(data)
-        same_file = [a for a in vault.existing.get(_fold(rel), []) if a == rel]
-        if same_file and vault.state(rel) == "edited":
-            result.skipped_user_files.append(path)
-            new_manifest[rel] = vault.manifest[rel]
-            continue
-        if same_file and path.read_bytes() == data:
-            result.unchanged += 1
-        else:
-            _write_atomic(path, data)
-            result.written.append(path)
-        new_manifest[rel] = _Owned(key=key, sha256=digest)
+        data = seal(content).encode("utf-8")
+        plan(rel, key, _sha256(data), data=data)
 
-    for rel in sorted(set(vault.manifest) - set(new_manifest)):
+    planned = {w.rel for w in writes} | set(manifest.files)
+    removals = []
+    for rel, expected in _candidates_for_removal(vault, planned, audio_hashes).items():
         path = target / rel
-        if not path.exists():
-            continue
-        if any(_same_file(path, target / kept) for kept in new_manifest if _fold(kept) == _fold(rel)):
+        if any(_same_file(path, target / kept) for kept in planned if _fold(kept) == _fold(rel)):
             continue  # a case-only rename on a case-insensitive disk: the new note is this file
-        if vault.state(rel) == "edited":
+        state = vault.state(rel, expected)
+        if state == "clean":
+            removals.append(rel)
+        elif rel in vault.manifest.files:
             log.info("keeping %s: edited by the user since the last export", path)
             result.skipped_user_files.append(path)
-            new_manifest[rel] = vault.manifest[rel]
-            continue
-        path.unlink()
-        result.removed.append(path)
+            manifest.files[rel] = vault.manifest.files[rel]
 
-    _write_manifest(target, new_manifest)
+    mode = file_mode()
+    if writes or removals:
+        # The journal: until the final manifest replaces this one, a file holding any of these bytes is ours.
+        journal = Manifest(files=vault.manifest.files, pending=dict(vault.manifest.pending))
+        for write in writes:
+            key, hashes = journal.pending.get(write.rel, (write.key, set()))
+            journal.pending[write.rel] = (write.key, hashes | {write.sha256})
+        write_manifest(target, journal, mode)
+    for write in writes:
+        path = target / write.rel
+        if write.data is not None:
+            write_atomic(path, write.data, mode)
+        else:
+            copy_atomic(write.source, path, mode)
+        result.written.append(path)
+        manifest.files[write.rel] = _owned(vault, write.rel, write.key, write.sha256, stat=write.source is not None)
+    for rel in removals:
+        (target / rel).unlink(missing_ok=True)
+        result.removed.append(target / rel)
+    if removals:
+        for folder in {(target / rel).parent for rel in removals}:
+            fsync_folder(folder)
+    write_manifest(target, manifest, mode)
     result.written.sort()
     result.skipped_user_files.sort()
     result.removed.sort()
-    log.info(
-        "exported %d memos to %s: %d written, %d unchanged, %d removed, %d kept for the user",
-        len(memos), target, len(result.written), result.unchanged, len(result.removed),
-        len(result.skipped_user_files),
-    )
     return result
+
+
+def _owned(vault: VaultFiles, rel: str, key: str, digest: str, *, stat: bool) -> Owned:
+    """The manifest entry for a file holding `digest`; audio copies also keep their size and mtime, so the
+    next export need not read them to know they are unchanged."""
+    if not stat:
+        return Owned(key=key, sha256=digest)
+    info = (vault.root / rel).stat()
+    return Owned(key=key, sha256=digest, size=info.st_size, mtime_ns=info.st_mtime_ns)
+
+
+_AUDIO_COPY = re.compile(rf"^{AUDIO_DIR}/musings-(\d+)(?:-\d+)?(?:\.[a-z0-9]+)?$")
+
+
+def _candidates_for_removal(
+    vault: VaultFiles, planned: set[str], audio_hashes: dict[int, str],
+) -> dict[str, str | None]:
+    """Files Musings may have written that this export does not need, each with the hash that makes it
+    Musings' own if there is one: those the manifest or its journal lists, unlisted copies of a memo's audio
+    (second copies an interrupted export of an older version left), and, when the manifest is lost,
+    notes carrying Musings' front matter. (With a manifest, every note Musings wrote is in it or its journal.)"""
+    candidates: dict[str, str | None] = {rel: None for rel in set(vault.manifest.files) | set(vault.manifest.pending)}
+    for actuals in vault.existing.values():
+        for rel in actuals:
+            if rel in planned or rel in candidates:
+                continue
+            match = _AUDIO_COPY.match(rel)
+            if match and int(match.group(1)) in audio_hashes:
+                candidates[rel] = audio_hashes[int(match.group(1))]
+            elif not vault.manifest.found and "/" not in rel and rel.endswith(".md") and vault.owner_key(rel):
+                candidates[rel] = None
+    return {rel: candidates[rel] for rel in sorted(candidates) if rel not in planned and vault.exists(rel)}
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -590,18 +528,3 @@ def _same_file(a: Path, b: Path) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return False
-
-
-def _write_manifest(target: Path, manifest: dict[str, _Owned]) -> None:
-    files = {}
-    for rel in sorted(manifest):
-        owned = manifest[rel]
-        entry = {"key": owned.key}
-        for name in ("sha256", "size", "mtime_ns", "source"):
-            if getattr(owned, name) is not None:
-                entry[name] = getattr(owned, name)
-        files[rel] = entry
-    data = (json.dumps({"version": 1, "files": files}, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
-    path = target / MANIFEST_NAME
-    if not path.exists() or path.read_bytes() != data:
-        _write_atomic(path, data)

@@ -37,6 +37,7 @@ def export_library(db: sqlite_utils.Database, data_dir: Path, target: Path) -> E
             tags=["musings"],
             segments=[ExportSegment(s.start, s.end, s.shown_text) for s in store.get_segments(db, memo.id)],
             audio_path=data_dir / memo.library_path,
+            content_hash=memo.content_hash,
             related=related,
             near_duplicates=[other for other, score in related if related_memos.is_near_duplicate(score)],
         ))

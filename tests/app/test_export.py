@@ -261,6 +261,38 @@ def test_lost_manifest_is_rebuilt_from_front_matter(vault, collection):
     assert "Ask not.md" in json.loads((vault / MANIFEST_NAME).read_text())["files"]
 
 
+def test_lost_manifest_and_a_retitled_memo_leave_one_note_per_memo(vault, collection):
+    memos, themes = collection
+    export_vault(vault, memos, themes)
+    (vault / MANIFEST_NAME).unlink()
+
+    memos[0] = replace(memos[0], title="Ask what you can do")
+    result = export_vault(vault, memos, themes)
+
+    assert not (vault / "Ask not.md").exists() and vault / "Ask not.md" in result.removed
+    assert sorted(memo_notes(vault)) == [1, 2, 3]
+    assert result.skipped_user_files == []
+    assert_links_resolve(vault)
+
+
+def test_a_note_holding_what_musings_would_write_is_not_a_user_edit(vault, collection, tmp_path):
+    """The state a kill between writing a note and recording it in the manifest leaves."""
+    memos, themes = collection
+    export_vault(vault, memos, themes)
+    memos[1] = replace(memos[1], segments=[ExportSegment(0, 3, "Eggs, milk and bread.")])
+    elsewhere = tmp_path / "elsewhere"
+    export_vault(elsewhere, memos, themes)
+    shutil.copy(elsewhere / "Grocery list eggs milk.md", vault / "Grocery list eggs milk.md")
+
+    result = export_vault(vault, memos, themes)
+    assert result.skipped_user_files == []
+
+    memos[1] = replace(memos[1], segments=[ExportSegment(0, 3, "Just eggs.")])
+    result = export_vault(vault, memos, themes)
+    assert result.skipped_user_files == []
+    assert "Just eggs." in (vault / "Grocery list eggs milk.md").read_text(encoding="utf-8")
+
+
 def test_without_copying_audio_notes_link_to_the_library(vault, collection, library):
     memos, themes = collection
     export_vault(vault, memos, themes, copy_audio=False)
