@@ -99,20 +99,24 @@ class Organizer:
 
     def recluster(self) -> int:
         """Rebuild all themes, keeping theme ids, names and every user correction. Returns the theme count."""
+        # Read first: a correction the user makes from now on, while the clustering computes (seconds
+        # on a big library), is newer than it and save_themes keeps it.
+        snapshot = org.themes_snapshot(self.db)
         ids, vectors = org.load_embeddings(self.db, MODEL_NAME)
         if not ids:
             return 0
         by_id = org.transcripts(self.db)
         texts = [by_id[memo_id] for memo_id in ids]
-        current = org.placements(self.db)
+        current = snapshot.placements
         index_of = {memo_id: i for i, memo_id in enumerate(ids)}
         pinned = {index_of[p.memo_id]: p.theme_id for p in current.values()
                   if p.pinned and p.theme_id is not None and p.memo_id in index_of}
-        before = np.array([-1 if current[m].theme_id is None else current[m].theme_id for m in ids])
+        placed = [current[m].theme_id if m in current else None for m in ids]  # None: imported meanwhile
+        before = np.array([-1 if theme_id is None else theme_id for theme_id in placed])
+        existing = [t for t in org.list_themes(self.db) if t.id in snapshot.theme_ids]
         previous = [Theme(t.id, t.centroid, np.flatnonzero(before == t.id).tolist(), t.name)
-                    for t in org.list_themes(self.db) if t.centroid is not None]
+                    for t in existing if t.centroid is not None]
         model = build_themes(vectors, texts, seed=0, pinned=pinned, previous=previous)
-        existing = org.list_themes(self.db)
         pinned_mask = np.zeros(len(ids), dtype=bool)
         pinned_mask[list(pinned)] = True
         labels = _keep_named_themes(stabilise(model.labels, before, vectors), before, existing, pinned_mask)
@@ -120,7 +124,7 @@ class Organizer:
         themes = {int(key): (names[key], centroid(vectors[labels == key]))
                   for key in sorted(set(labels.tolist()) - {-1})}
         assignments = {memo_id: (None if label < 0 else int(label)) for memo_id, label in zip(ids, labels)}
-        org.save_themes(self.db, themes, assignments)
+        org.save_themes(self.db, themes, assignments, based_on=snapshot)
         return len(themes)
 
     # -- reading -----------------------------------------------------------------------------

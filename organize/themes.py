@@ -6,12 +6,15 @@ stable ``theme_key``.
 
 Keeping the user's world stable across re-clustering
 ----------------------------------------------------
-* ``previous``: the themes of the last run. New groups are matched to them by centroid
-  similarity (``match_themes``, Hungarian), and a matched group keeps the old key and name.
+* ``previous``: the themes of the last run, with their members. A new group takes the key (and
+  name) of the old theme whose memos it holds the most of (Hungarian on the memo overlap,
+  ``_assign_keys``): a name stays with the memos it was given to. Old themes given without
+  members are matched by centroid similarity (``match_themes``) instead.
 * ``pinned``: memo index -> theme key, for every memo the user put somewhere by hand.
   A pinned memo always ends in its key (even a key no cluster matches: the theme is then
-  made from the pinned memos alone). A new group whose pinned members mostly point to one
-  key takes that key before any centroid matching, so its unpinned neighbours follow.
+  made from the pinned memos alone), and counts for that key in the overlap. A group left
+  without a key whose pinned members mostly point to one key, and are a fair share of it,
+  takes that key too, so its unpinned neighbours follow.
 * Merges: when the user merges theme A into B, the app pins A's and B's memos to B. On
   the next run every group holding those memos votes for B, so groups that would have
   re-split A and B are given the same key and the merge stays merged.
@@ -127,26 +130,37 @@ def _cluster(vectors: np.ndarray, eligible: np.ndarray, seed: int) -> np.ndarray
 
 def _assign_keys(vectors: np.ndarray, groups: np.ndarray, pinned: dict[int, int],
                  previous: list[Theme]) -> dict[int, int]:
-    """Theme key for every group: by pinned-member vote, then by match to previous themes."""
+    """Theme key for every group, by the memos it holds: a memo counts for the key it was pinned to, else
+    for the previous theme it was in. Each key goes to the group holding the most of its memos (one-to-one,
+    Hungarian), if they are a fair share of that group (``_holds_enough``); a group left over whose pinned
+    members mostly point to one key joins that key too (a merge stays merged). Centroid similarity decides
+    only for previous themes whose members are unknown. Then new keys.
+
+    So a name (the user's, or the automatic one) stays with the memos it was given to: a memo the user moved
+    into a theme does not carry the theme's key off to its own small group of neighbours."""
     n_groups = int(groups.max()) + 1 if (groups >= 0).any() else 0
     keys: dict[int, int] = {}
+    sizes = np.bincount(groups[groups >= 0], minlength=n_groups)
+    memo_key = np.full(len(groups), UNSORTED, dtype=np.int64)
+    for theme in previous:
+        memo_key[theme.member_indices] = theme.theme_key
+    for index, key in pinned.items():
+        memo_key[index] = key
+    known = sorted({int(k) for k in memo_key[groups >= 0] if k >= 0})
+    if n_groups and known:
+        held = np.array([[int(((groups == g) & (memo_key == k)).sum()) for k in known] for g in range(n_groups)])
+        for row, col in zip(*linear_sum_assignment(-held)):
+            if _holds_enough(held[row, col], sizes[row]):
+                keys[int(row)] = known[col]
     for g in range(n_groups):
         votes = [pinned[i] for i in np.flatnonzero(groups == g) if i in pinned]
-        if votes:
-            values, counts = np.unique(votes, return_counts=True)
-            if counts.max() * 2 > len(votes):
-                keys[g] = int(values[np.argmax(counts)])
+        if g in keys or not votes:
+            continue
+        values, counts = np.unique(votes, return_counts=True)
+        if counts.max() * 2 > len(votes) and _holds_enough(counts.max(), sizes[g]):
+            keys[g] = int(values[np.argmax(counts)])
     free_groups = [g for g in range(n_groups) if g not in keys]
     free_old = [t for t in previous if t.theme_key not in set(keys.values())]
-    if free_groups and any(t.member_indices for t in free_old):
-        # Members known: a group inherits the old theme it shares the most memos with.
-        overlap = np.array([[len(set(np.flatnonzero(groups == g).tolist()) & set(t.member_indices))
-                             for t in free_old] for g in free_groups])
-        for row, col in zip(*linear_sum_assignment(-overlap)):
-            if overlap[row, col] * 10 >= 3 * int((groups == free_groups[row]).sum()):
-                keys[free_groups[row]] = free_old[col].theme_key
-        free_groups = [g for g in range(n_groups) if g not in keys]
-        free_old = [t for t in free_old if t.theme_key not in set(keys.values())]
     if free_groups and free_old:
         new_c = np.stack([centroid(vectors[groups == g]) for g in free_groups])
         old_c = np.stack([t.centroid for t in free_old])
@@ -159,6 +173,11 @@ def _assign_keys(vectors: np.ndarray, groups: np.ndarray, pinned: dict[int, int]
             keys[g] = next_key
             next_key += 1
     return keys
+
+
+def _holds_enough(count: int, group_size: int) -> bool:
+    """Whether `count` of a group's memos are enough for the group to take their theme's key: 30 %."""
+    return count > 0 and count * 10 >= 3 * group_size
 
 
 def build_themes(embeddings: np.ndarray, texts: list[str], seed: int = 0, *,

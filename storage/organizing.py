@@ -1,12 +1,15 @@
 """Queries for what organize/ computes: embeddings, titles, themes and the user's corrections."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import weakref
 from dataclasses import dataclass
 
 import numpy as np
 import sqlite_utils
+
+from storage.db import StorageError
 
 
 @dataclass
@@ -25,6 +28,14 @@ class Placement:
     memo_id: int
     theme_id: int | None
     pinned: bool
+
+
+@dataclass
+class ThemesSnapshot:
+    """Where every memo was and which themes existed when a re-clustering read the library."""
+
+    placements: dict[int, Placement]
+    theme_ids: set[int]
 
 
 def _vector(blob: bytes | None) -> np.ndarray | None:
@@ -131,17 +142,52 @@ def placements(db: sqlite_utils.Database) -> dict[int, Placement]:
     }
 
 
+@contextlib.contextmanager
+def _write_transaction(db: sqlite_utils.Database):
+    """A transaction that takes the write lock before its first read (BEGIN IMMEDIATE), so nothing it
+    reads can change before it writes; nested in an open transaction it is a savepoint of it."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        db.conn.execute("COMMIT")
+    except BaseException:
+        db.conn.rollback()
+        raise
+
+
+def themes_snapshot(db: sqlite_utils.Database) -> ThemesSnapshot:
+    """What a re-clustering starts from, read in one transaction; `save_themes` compares it with the
+    library at commit time to keep the user's corrections made in between."""
+    with db.atomic():
+        return ThemesSnapshot(placements(db), {row["id"] for row in db.query("SELECT id FROM themes")})
+
+
+def _theme_exists(db: sqlite_utils.Database, theme_id: int) -> bool:
+    return bool(db.execute("SELECT 1 FROM themes WHERE id = ?", [theme_id]).fetchone())
+
+
 def save_themes(
     db: sqlite_utils.Database,
     themes: dict[int, tuple[str, np.ndarray]],
     assignments: dict[int, int | None],
+    based_on: ThemesSnapshot | None = None,
 ) -> None:
     """Write a full clustering in one transaction: themes (id -> (name, centroid)) and memo -> theme.
 
-    Names the user edited are kept; themes left without memos are removed.
+    Names the user edited are kept; themes left without memos are removed. `based_on`: the library as the
+    clustering read it. Whatever changed since (a memo moved, a theme merged away or created, perhaps by
+    another process while the clustering computed) is the newer word and wins: a memo placed since keeps
+    its place, a theme removed since is not brought back (its memos go to Unsorted), and a new theme id
+    the user took meanwhile is given to the clustering's theme under a fresh id.
     """
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    with db.atomic():
+    with _write_transaction(db):
+        if based_on is not None:
+            themes, assignments = _rebase(db, themes, assignments, based_on)
         edited = {row["id"] for row in db.query("SELECT id FROM themes WHERE name_edited = 1")}
         for theme_id, (name, centroid) in themes.items():
             record = {"id": theme_id, "centroid": np.asarray(centroid, np.float32).tobytes()}
@@ -153,18 +199,55 @@ def save_themes(
                 db["themes"].insert({**record, "name": name, "created_at": now})
         for memo_id, theme_id in assignments.items():
             db.execute("UPDATE memos SET theme_id = ? WHERE id = ?", [theme_id, memo_id])
-        db.execute("DELETE FROM themes WHERE id NOT IN (SELECT DISTINCT theme_id FROM memos WHERE theme_id IS NOT NULL)")
+        _delete_empty_themes(db)
+
+
+def _rebase(db, themes: dict, assignments: dict, based_on: ThemesSnapshot) -> tuple[dict, dict]:
+    """The clustering's themes and assignments, minus what the library changed since `based_on`."""
+    now_placed = placements(db)
+    now_ids = {row["id"] for row in db.query("SELECT id FROM themes")}
+    removed = based_on.theme_ids - now_ids
+    taken = now_ids - based_on.theme_ids  # created since: the clustering never saw them
+    next_id = max(now_ids | based_on.theme_ids | set(themes), default=-1) + 1
+    renumbered = {}
+    for theme_id in sorted(set(themes) & taken):
+        renumbered[theme_id], next_id = next_id, next_id + 1
+    themes = {renumbered.get(k, k): v for k, v in themes.items() if k not in removed}
+    assignments = {
+        memo_id: None if theme_id in removed else renumbered.get(theme_id, theme_id)
+        for memo_id, theme_id in assignments.items()
+        if memo_id in now_placed and now_placed[memo_id] == based_on.placements.get(memo_id)
+    }
+    return themes, assignments
+
+
+def _delete_empty_themes(db: sqlite_utils.Database) -> None:
+    db.execute("DELETE FROM themes WHERE id NOT IN (SELECT theme_id FROM memos WHERE theme_id IS NOT NULL)")
 
 
 def place_memo(db: sqlite_utils.Database, memo_id: int, theme_id: int | None, *, by_user: bool = False) -> None:
-    with db.atomic():
+    """Put a memo into a theme (None = Unsorted); raises StorageError if the theme does not exist (any more)."""
+    with _write_transaction(db):
+        if theme_id is not None and not _theme_exists(db, theme_id):
+            raise StorageError(f"there is no theme {theme_id} (it may have just been merged or rebuilt)")
         db["memos"].update(memo_id, {"theme_id": theme_id, "theme_pinned": 1 if by_user else 0})
         if by_user:
-            db.execute("DELETE FROM themes WHERE id NOT IN (SELECT DISTINCT theme_id FROM memos WHERE theme_id IS NOT NULL)")
+            _delete_empty_themes(db)
+
+
+def place_memo_in_new_theme(db: sqlite_utils.Database, memo_id: int, name: str) -> int:
+    """Make a theme of the user's named `name` holding this memo (one transaction: a re-clustering committing
+    in between would remove the still-empty theme). Returns its id."""
+    with _write_transaction(db):
+        theme_id = create_theme(db, name)
+        place_memo(db, memo_id, theme_id, by_user=True)
+    return theme_id
 
 
 def rename_theme(db: sqlite_utils.Database, theme_id: int, name: str) -> None:
-    with db.atomic():
+    with _write_transaction(db):
+        if not _theme_exists(db, theme_id):
+            raise StorageError(f"there is no theme {theme_id}")
         db["themes"].update(theme_id, {"name": name, "name_edited": 1})
 
 
@@ -178,8 +261,16 @@ def create_theme(db: sqlite_utils.Database, name: str, centroid: np.ndarray | No
 
 
 def merge_themes(db: sqlite_utils.Database, source_id: int, target_id: int) -> None:
-    """Move every memo of `source` into `target` and pin them there, so the merge survives re-clustering."""
-    with db.atomic():
+    """Move every memo of `source` into `target` and pin them there, so the merge survives re-clustering.
+
+    Raises StorageError when the two are the same theme or either does not exist: the check lives here,
+    where themes are written, for the CLI and the window alike."""
+    if source_id == target_id:
+        raise StorageError(f"theme {source_id} cannot be merged into itself")
+    with _write_transaction(db):
+        for theme_id in (source_id, target_id):
+            if not _theme_exists(db, theme_id):
+                raise StorageError(f"there is no theme {theme_id}")
         db.execute("UPDATE memos SET theme_id = ?, theme_pinned = 1 WHERE theme_id IN (?, ?)",
                    [target_id, source_id, target_id])
         db["themes"].delete(source_id)

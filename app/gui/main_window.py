@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMenu,
-                               QSplitter, QSystemTrayIcon, QTabWidget, QVBoxLayout, QWidget)
+                               QMessageBox, QSplitter, QSystemTrayIcon, QTabWidget, QVBoxLayout, QWidget)
 
 from app.gui.importing import ImportPanel, ImportQueue
 from app.gui.jobs import JobRunner
@@ -185,13 +185,16 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.export_action = file_menu.addAction("Export to Markdown…", self.ask_export)
         file_menu.addSeparator()
-        settings = file_menu.addAction("Settings…", self.open_settings)
-        settings.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.settings_action = file_menu.addAction("Settings…", self.open_settings)
+        # The platform's Preferences key is empty on Linux desktops: Ctrl+, everywhere, as most apps do.
+        preferences_keys = [QKeySequence("Ctrl+,")] + [key for key in QKeySequence.keyBindings(
+            QKeySequence.StandardKey.Preferences) if key != QKeySequence("Ctrl+,")]
+        self.settings_action.setShortcuts(preferences_keys)
         file_menu.addSeparator()
         quit_action = file_menu.addAction("Quit", self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         themes_menu = self.menuBar().addMenu("&Themes")
-        themes_menu.addAction("Rebuild themes", self.rebuild_themes)
+        themes_menu.addAction("Rebuild themes…", self.ask_rebuild_themes)
         themes_menu.addAction("Show theme map", lambda: self.tabs.setCurrentWidget(self.theme_map))
         themes_menu.addAction("Rename the selected theme…", self._rename_selected_theme)
         find = QAction("Find", self)
@@ -247,7 +250,9 @@ class MainWindow(QMainWindow):
         self.refreshed.emit()
 
     def visible_memos(self) -> list:
-        key = self.themes.current_key() or ALL
+        key = self.themes.current_key()
+        if key is None:  # not `or ALL`: the first theme of a library has id 0
+            key = ALL
         days = self.date_filter.currentData()
         if self.search_results is not None:
             memos = [r.memo for r in self.search_results]
@@ -380,6 +385,18 @@ class MainWindow(QMainWindow):
 
         self._write("merge the themes", org.merge_themes, source_id, target_id)
 
+    def ask_rebuild_themes(self) -> QMessageBox:
+        """Rebuilding regroups every memo the user did not place by hand: asked first, never by one stray click."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Rebuild themes",
+                          "Group all memos into themes again?\n\nMemos you placed yourself stay where you put "
+                          "them and the names you gave stay with their memos; other memos may move.",
+                          QMessageBox.StandardButton.Cancel, self)
+        rebuild = box.addButton("Rebuild", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda _: box.clickedButton() is rebuild and self.rebuild_themes())
+        box.open()
+        return box
+
     def rebuild_themes(self) -> None:
         self.statusBar().showMessage("Rebuilding themes…")
         self.runner.run(lambda: self.library.organizer().recluster(), name="recluster",
@@ -480,7 +497,8 @@ class MainWindow(QMainWindow):
         self.refresh()
         if outcome.memo_id is not None:
             self.reveal_memo(outcome.memo_id)
-            self.statusBar().showMessage(f"New memo: {outcome.transcript[:80]}")
+            heard = " ".join(outcome.transcript.split())
+            self.statusBar().showMessage(f"New memo: {heard[:80]}" if heard else "New memo saved — no speech was heard")
 
     # -- settings and messages --------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from PySide6.QtCore import QMimeData, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QAbstractTextDocumentLayout, QPalette, QTextDocument
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTreeWidget, QTreeWidgetItem
 
+from app.display import memo_title
 from app.gui.widgets import clock
 
 MEMO_IDS_MIME = "application/x-musings-memo-ids"
@@ -108,7 +109,7 @@ class MemoList(QTreeWidget):
         items = []
         for rank, memo in enumerate(memos):
             item = _Item()
-            title = memo.title or memo.original_name
+            title = memo_title(memo)
             status = "" if memo.status == "done" else f" ({memo.status})"
             item.setText(TITLE, title + status)
             item.setToolTip(TITLE, memo.error or title)

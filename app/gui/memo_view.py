@@ -16,9 +16,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QFont
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QPushButton, QSlider, QTextEdit, QVBoxLayout, QWidget)
+                               QListWidgetItem, QPushButton, QSlider, QStyle, QTextEdit, QVBoxLayout, QWidget)
 
 from app.gui.segment_edit import SegmentEditDialog
+from app.display import memo_title
 from app.gui.widgets import clock
 
 EDITED_MARK = "(edited)"
@@ -269,7 +270,8 @@ class MemoView(QWidget):
         self.date.setStyleSheet("color: #6b7280")
         self.theme = QComboBox()
         self.theme.activated.connect(self._theme_done)
-        self.play_button = QPushButton("▶ Play")
+        self.play_button = QPushButton()
+        self._show_playing(False)
         self.play_button.clicked.connect(self._toggle_play)
         self.position = QLabel("0:00")
         self.transcript = TranscriptView()
@@ -281,7 +283,7 @@ class MemoView(QWidget):
         self.related.itemActivated.connect(lambda item: self.open_memo.emit(item.data(Qt.ItemDataRole.UserRole)))
         self.related.itemClicked.connect(lambda item: self.open_memo.emit(item.data(Qt.ItemDataRole.UserRole)))
         self.player.position_changed.connect(self._position_changed)
-        self.player.playing_changed.connect(lambda playing: self.play_button.setText("⏸ Pause" if playing else "▶ Play"))
+        self.player.playing_changed.connect(self._show_playing)
 
         form = QFormLayout()
         form.addRow("Theme", self.theme)
@@ -306,7 +308,7 @@ class MemoView(QWidget):
         enabled = memo is not None
         for widget in (self.title, self.theme, self.play_button, self.transcript, self.related):
             widget.setEnabled(enabled)
-        self.title.setText(memo.title or memo.original_name if memo else "")
+        self.title.setText(memo_title(memo) if memo else "")
         if memo is None:
             self.date.setText("Select a memo, or press Record.")
         else:
@@ -328,7 +330,7 @@ class MemoView(QWidget):
             return
         self.related.clear()
         for found in related:
-            label = f"{found.memo.title or found.memo.original_name}   ({found.score:.2f})"
+            label = f"{memo_title(found.memo)}   ({found.score:.2f})"
             if found.near_duplicate:
                 label += "  — near-duplicate"
             item = QListWidgetItem(label)
@@ -338,6 +340,12 @@ class MemoView(QWidget):
             item = QListWidgetItem("Nothing related yet.")
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.related.addItem(item)
+
+    def _show_playing(self, playing: bool) -> None:
+        # The style's media icons, not "▶"/"⏸": many fonts lack the pause glyph and draw a box.
+        icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        self.play_button.setIcon(self.style().standardIcon(icon))
+        self.play_button.setText("Pause" if playing else "Play")
 
     def audio_path(self) -> Path | None:
         return None if self.memo is None else self.data_dir / self.memo.library_path
@@ -379,7 +387,7 @@ class MemoView(QWidget):
 
     def _title_done(self) -> None:
         text = self.title.text().strip()
-        if self.memo is not None and text and text != (self.memo.title or self.memo.original_name):
+        if self.memo is not None and text and text != memo_title(self.memo):
             self.memo.title = text
             self.title_edited.emit(self.memo.id, text)
 

@@ -1,16 +1,17 @@
 """The big record button with its timer and live level meter."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from app.gui.widgets import LevelMeter, clock
+from app.gui.widgets import LevelMeter, clock, shape_icon
 
-STYLES = {
-    "idle": ("●  Record", "#dc2626"),
-    "starting": ("Starting…", "#9ca3af"),
-    "recording": ("■  Stop", "#111827"),
-    "finishing": ("Transcribing…", "#9ca3af"),
+STYLES = {  # text, icon shape (drawn, never a glyph), colour
+    "idle": ("Record", "dot", "#dc2626"),
+    "starting": ("Starting…", None, "#9ca3af"),
+    "recording": ("Stop", "square", "#111827"),
+    "finishing": ("Transcribing…", None, "#9ca3af"),
 }
 
 
@@ -25,6 +26,7 @@ class RecordPanel(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.6)
         font.setBold(True)
         self.button.setFont(font)
+        self.button.setIconSize(QSize(22, 22))
         self.button.clicked.connect(self.toggle_requested)
         self.timer = QLabel("0:00")
         timer_font = self.timer.font()
@@ -47,8 +49,9 @@ class RecordPanel(QWidget):
 
     def set_state(self, state: str) -> None:
         self.state = state
-        text, colour = STYLES.get(state, STYLES["idle"])
+        text, shape, colour = STYLES.get(state, STYLES["idle"])
         self.button.setText(text)
+        self.button.setIcon(shape_icon(shape) if shape else QIcon())
         self.button.setEnabled(state in ("idle", "recording"))
         self.button.setStyleSheet(
             f"QPushButton {{ background: {colour}; color: white; border-radius: 32px; padding: 8px 22px; }}"

@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QListWidget, QListWidgetItem, QMenu
 
 from app.gui.memo_list import MEMO_IDS_MIME, memo_ids_from_mime
+from app.gui.widgets import menu_text
 
 ALL, RECENT, UNSORTED = "all", "recent", "unsorted"
 KEY_ROLE = Qt.ItemDataRole.UserRole
@@ -103,16 +104,19 @@ class ThemeList(QListWidget):
     def _context_menu(self, position) -> None:
         item = self.itemAt(position)
         key = None if item is None else item.data(KEY_ROLE)
-        if not isinstance(key, int):
-            return
+        if isinstance(key, int):
+            self.theme_menu(key).exec(self.viewport().mapToGlobal(position))
+
+    def theme_menu(self, key: int) -> QMenu:
+        """A theme's context menu: rename, merge into another theme."""
         menu = QMenu(self)
         menu.addAction("Rename…", lambda: self.ask_rename(key))
         merge = menu.addMenu("Merge into")
         for theme in self.themes:
             if theme.id != key:
-                merge.addAction(theme.name, lambda target=theme.id: self.merge_requested.emit(key, target))
+                merge.addAction(menu_text(theme.name), lambda target=theme.id: self.merge_requested.emit(key, target))
         merge.setEnabled(len(self.themes) > 1)
-        menu.exec(self.viewport().mapToGlobal(position))
+        return menu
 
     def ask_rename(self, theme_id: int) -> None:
         name, ok = QInputDialog.getText(self, "Rename theme", "Name:", text=self.theme_name(theme_id) or "")

@@ -8,6 +8,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from app.display import memo_title
+
 MARGIN = 28
 DOT_RADIUS = 6
 
@@ -50,7 +52,7 @@ def load_map_points(db) -> MapPoints:
     return MapPoints(
         memo_ids=ids, xy=project(vectors),
         theme_ids=[memos[i].theme_id if i in memos else None for i in ids],
-        titles=[(memos[i].title or memos[i].original_name) if i in memos else str(i) for i in ids],
+        titles=[memo_title(memos[i]) if i in memos else str(i) for i in ids],
         theme_names={t.id: t.name for t in org.list_themes(db)},
     )
 

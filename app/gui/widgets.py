@@ -5,7 +5,7 @@ from app import timefmt
 
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QToolButton, QWidget
 
 LEVEL_FLOOR_DB = -60.0
 
@@ -24,7 +24,9 @@ class MessageBar(QFrame):
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         close = QToolButton()
-        close.setText("✕")
+        # The style's icon, not a "✕" glyph: a font without it draws an empty box.
+        close.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_TitleBarCloseButton))
+        close.setToolTip("Close")
         close.setAutoRaise(True)
         close.clicked.connect(self.hide)
         layout.addWidget(self.label, 1)
@@ -88,6 +90,30 @@ def app_icon(recording: bool = False) -> QIcon:
     painter.drawEllipse(20, 20, 24, 24)
     painter.end()
     return QIcon(pixmap)
+
+
+def shape_icon(shape: str, colour: str = "#ffffff", size: int = 32) -> QIcon:
+    """A filled "dot" or "square" drawn at run time (the record and stop buttons): glyphs such as ● and ■
+    depend on the font, and where it lacks them the user sees an empty box."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(colour))
+    margin = size * 0.18
+    rect = QRectF(margin, margin, size - 2 * margin, size - 2 * margin)
+    if shape == "dot":
+        painter.drawEllipse(rect)
+    else:
+        painter.drawRoundedRect(rect, size * 0.08, size * 0.08)
+    painter.end()
+    return QIcon(pixmap)
+
+
+def menu_text(text: str) -> str:
+    """`text` (a theme name) as menu or action text: Qt takes '&' for a keyboard mnemonic and hides it."""
+    return text.replace("&", "&&")
 
 
 def clock(seconds: float | None) -> str:

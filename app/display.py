@@ -1,0 +1,43 @@
+"""How memo text is shown to the user: a title for every memo, and text that is safe to print to a terminal."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+# C0 controls but tab and newline, DEL, C1 controls (0x9b is a one-byte CSI on some terminals) and the
+# bidirectional overrides (they make printed text read differently from what it is).
+_WHITESPACE = re.compile(r"\s+")
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str | None) -> str:
+    """`text` with every control character shown as an escape (ESC as \\x1b): a title, transcript or theme
+    name holding a terminal escape sequence is printed as what it is, never obeyed by the terminal."""
+    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                       else f"\\u{ord(m.group()):04x}", text or "")
+
+
+def one_line(text: str | None) -> str:
+    """`text` on one line (each run of whitespace, newlines included, becomes one space), terminal-safe."""
+    return terminal_safe(_WHITESPACE.sub(" ", text or ""))
+
+
+def short_date(recorded_at: str | None) -> str:
+    """'2 Dec 03:21' in local time, from an ISO 8601 timestamp ('' if there is none)."""
+    try:
+        when = dt.datetime.fromisoformat(recorded_at or "")
+    except ValueError:
+        return ""
+    if when.tzinfo is not None:
+        when = when.astimezone()
+    return f"{when.day} {when:%b %H:%M}"
+
+
+def memo_title(memo) -> str:
+    """What a memo is called on screen: its title; a memo without speech 'No speech · 2 Dec 03:21' (a
+    recording's file name is a timestamp nobody wants to read); otherwise the name of the imported file."""
+    if memo.title:
+        return memo.title
+    if memo.status == "empty" or (memo.status == "done" and not (memo.transcript or "").strip()):
+        return " · ".join(part for part in ("No speech", short_date(memo.recorded_at)) if part)
+    return memo.original_name
