@@ -2,9 +2,11 @@
 
     record    Recorder writes <inbox>/<UTC time>.ogg; LiveTranscriber transcribes it as it comes in
               (`begin_recording`; the microphone starts at once, even while Whisper is still loading:
-              live transcription waits for the model and then catches up)
+              live transcription waits for the model and then catches up); "Recording" is said only
+              once the first sample has arrived
     stop      after `seconds`, `stop_on_silence` seconds of quiet, `stop_event`, Ctrl-C or a capture error
-    recover   finish and import any recording a crash left in the inbox (<data_dir>/recordings)
+    recover   finish and import any recording a crash left in the inbox (<data_dir>/recordings,
+              app.inbox): `record`, `listen`, the window and `musings import` all do (`repair_unfinished`)
     import    the Importer adds the file like any other recording, reusing the live transcript
               (Whisper runs on the file again only if live transcription failed) (`finish_recording`)
 
@@ -26,18 +28,19 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from app.importer import Importer
+from app.inbox import inbox_dir, unfinished_recordings
 from audio.live import LiveTranscriber
+from audio.models import ModelError
 from audio.recorder import CaptureError, Recorder, RecordingResult, recover_recording
 from audio.transcribe import Segment, Transcriber, TranscriptionSettings
 from storage import memos as store
-from storage.db import open_database
+from storage.db import StorageError, open_database
 from storage.library import hash_file, library_path_for
 
 log = logging.getLogger(__name__)
 
-INBOX_DIR = "recordings"
-# An inbox file written to this recently may belong to a recording running in another process.
-IN_USE_SECONDS = 5.0
+# A woken PulseAudio source can take ~2 s to send its first block; past this the microphone is broken.
+FIRST_SAMPLE_SECONDS = 5.0
 
 
 @dataclass
@@ -49,10 +52,6 @@ class CaptureOutcome:
     duration: float
     error: str | None = None
     live_transcript_used: bool = False
-
-
-def inbox_dir(data_dir: Path) -> Path:
-    return Path(data_dir) / INBOX_DIR
 
 
 @dataclass
@@ -98,8 +97,11 @@ def begin_recording(data_dir: Path, recorder: Recorder, transcriber: Transcriber
     except CaptureError:
         recorder.remove_listener(live)
         live.finish()
-        if path.exists() and recover_recording(path) is None:
-            path.unlink()
+        try:
+            if path.exists() and recover_recording(path) is None:
+                path.unlink()
+        except CaptureError as repair_error:  # kept for `musings import`; the start's failure is the news
+            log.warning("%s", repair_error)
         raise
     return Recording(recorder, path, live)
 
@@ -117,7 +119,13 @@ def finish_recording(data_dir: Path, settings: TranscriptionSettings, recording:
     error = result.error
     if error:
         log.warning("recording ended early: %s", error)
-    if recover_recording(path) is None:  # nothing decodable, e.g. the device failed at once
+    try:
+        readable = recover_recording(path)
+    except CaptureError as repair_error:  # a full disk: the recording stays in the inbox as it is
+        where = error if error and str(path) in error else f"{error or ''} {repair_error}".strip()
+        return CaptureOutcome(None, "", result.duration_seconds,
+                              f"{where} `musings import` makes it a memo once there is room again.")
+    if readable is None:  # nothing decodable, e.g. the device failed at once
         path.unlink(missing_ok=True)
         return CaptureOutcome(None, "", 0.0, error or "Nothing was recorded.")
     model = transcriber.result() if isinstance(transcriber, Future) else transcriber
@@ -153,6 +161,12 @@ def record_memo(
     transcriber = transcriber or Transcriber(settings)
     recover_unfinished(data_dir, settings, transcriber=transcriber)
     recording = begin_recording(data_dir, recorder, transcriber)
+    if not recorder.wait_for_first_sample(FIRST_SAMPLE_SECONDS):  # say "Recording" only once it is
+        result = recording.stop()
+        recorder.remove_listener(recording.live)
+        recording.live.finish()
+        recording.path.unlink(missing_ok=True)  # the Opus headers, no audio
+        raise CaptureError(result.error or f"The microphone '{recorder.device.name}' sent no audio.")
     if on_start is not None:
         on_start(recording.path)
     try:
@@ -161,7 +175,14 @@ def record_memo(
         log.info("recording stopped by Ctrl-C")
     finally:
         recording.stop()
-    return finish_recording(data_dir, settings, recording, transcriber)
+    try:
+        return finish_recording(data_dir, settings, recording, transcriber)
+    except (StorageError, ModelError) as error:  # e.g. the disk filled: the recording itself is safe
+        if not recording.path.exists():
+            raise
+        kind = StorageError if isinstance(error, StorageError) else ModelError
+        raise kind(f"{error} The recording was kept in {recording.path}; `musings import` makes it "
+                   "a memo once that is fixed.") from error
 
 
 def recover_unfinished(
@@ -173,25 +194,45 @@ def recover_unfinished(
     Files in `skip` (recordings of this process) and files written to in the last few seconds
     (perhaps recorded by another process) are left alone.
     """
-    inbox = inbox_dir(data_dir)
-    if not inbox.is_dir():
-        return []
-    skip = {Path(path).resolve() for path in skip}
-    recovered = []
-    for path in sorted(inbox.glob("*.ogg")):
-        if path.resolve() in skip or time.time() - path.stat().st_mtime < IN_USE_SECONDS:
-            continue
-        if recover_recording(path) is None:
-            log.warning("%s holds no readable audio; kept as %s.damaged", path, path.name)
-            path.rename(path.with_name(path.name + ".damaged"))
-            continue
-        recovered.append(path)
+    recovered = repair_unfinished(data_dir, skip=skip)
     if not recovered:
         return []
-    log.info("importing %d unfinished recording(s) from %s", len(recovered), inbox)
+    log.info("importing %d unfinished recording(s) from %s", len(recovered), inbox_dir(data_dir))
     memo_ids = [_import_recordings(data_dir, settings or TranscriptionSettings(), transcriber, [path], {})
                 for path in recovered]
     return [memo_id for memo_id in memo_ids if memo_id is not None]
+
+
+def repair_unfinished(data_dir: Path, *, skip: Iterable[Path] = ()) -> list[Path]:
+    """Make the inbox's interrupted recordings clean files, ready to import; returns their paths.
+
+    A file holding no readable audio is renamed *.damaged (kept, never imported); files in `skip` and
+    files still being written to are left alone.
+    """
+    skip = {Path(path).resolve() for path in skip}
+    ready = []
+    for unfinished in unfinished_recordings(data_dir):
+        path = unfinished.path
+        if path.resolve() in skip or unfinished.in_use:
+            continue
+        try:
+            readable = recover_recording(path)
+        except CaptureError as error:  # e.g. a full disk: try again next time
+            log.warning("%s", error)
+            continue
+        if readable is None:
+            log.warning("%s holds no readable audio; kept as %s.damaged", path, path.name)
+            path.rename(path.with_name(path.name + ".damaged"))
+            continue
+        ready.append(path)
+    return ready
+
+
+def leave_inbox(db, paths: Iterable[Path]) -> None:
+    """Remove the inbox recordings in `paths` that are memos now (the library holds their copy)."""
+    for path in paths:
+        if path.exists() and store.find_by_hash(db, hash_file(path)) is not None:
+            path.unlink(missing_ok=True)
 
 
 # -- import ---------------------------------------------------------------------------------------

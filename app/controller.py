@@ -1,12 +1,16 @@
 """The one owner of "are we recording?": hotkey, socket, GUI and CLI all drive this CaptureController.
 
-    idle --start()--> recording --stop()--> finishing --(memo imported)--> idle
+    idle --start()--> starting --(first sample)--> recording --stop()--> finishing --(memo imported)--> idle
+                          `--(no audio, device error)--> idle, `start_failure` says why
 
 The microphone starts the moment `start()` is called, whether or not Whisper has loaded yet (live
-transcription waits for the model, then catches up). `stop()` turns the microphone off at once and
-hands the recording to one background "finisher" thread that transcribes the rest and imports the
-memo, so a new recording may start while the last one is still finishing. Recovering recordings a
-crash left behind runs on the same thread, so it never races an import.
+transcription waits for the model, then catches up). `start()` returns once the first audio sample
+has arrived, and only then plays the start cue: nobody is invited to speak into a microphone that is
+not live yet. A microphone that sends nothing within FIRST_SAMPLE_SECONDS is a failed start.
+`stop()` turns the microphone off at once and hands the recording to one background "finisher"
+thread that transcribes the rest and imports the memo, so a new recording may start while the last
+one is still finishing. Recovering recordings a crash left behind runs on the same thread, so it
+never races an import.
 
 Qt-free: the callbacks are called from worker threads, and a GUI marshals them to its own thread.
 """
@@ -19,8 +23,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-from app.capture import (IN_USE_SECONDS, CaptureOutcome, Recording, begin_recording, finish_recording,
-                         inbox_dir, load_transcriber, recover_unfinished, wait_for_stop)
+from app.capture import (FIRST_SAMPLE_SECONDS, CaptureOutcome, Recording, begin_recording, finish_recording,
+                         load_transcriber, recover_unfinished, wait_for_stop)
+from app.inbox import IN_USE_SECONDS, unfinished_recordings
 from audio.cues import play_cue
 from audio.recorder import MIN_LEVEL_DBFS, CaptureError, Recorder
 from audio.transcribe import TranscriptionSettings
@@ -29,7 +34,7 @@ from storage.db import open_database
 
 log = logging.getLogger(__name__)
 
-IDLE, RECORDING, FINISHING = "idle", "recording", "finishing"
+IDLE, STARTING, RECORDING, FINISHING = "idle", "starting", "recording", "finishing"
 
 
 class CaptureController:
@@ -39,8 +44,11 @@ class CaptureController:
     nothing. `stop_on_silence` stops a recording after that many seconds of quiet.
     `keep_input_open` keeps the microphone stream running while idle (audio discarded), so a start
     takes milliseconds instead of the device's wake-up time; the price is a microphone that is
-    always open as far as the desktop is concerned.
-    Errors the user can fix (no microphone, disk full, model missing) go to `on_error` as one line.
+    always open as far as the desktop is concerned. `recorder` is a Recorder made (and perhaps
+    prepared) beforehand, e.g. opened before the heavy imports when a toggle started the process.
+    `cues` plays the start/stop cues without night mode (a listener with nothing on screen).
+    Errors the user can fix (no microphone, disk full, model missing) go to `on_error` as one line;
+    the reason the last start failed is also kept in `start_failure`.
     """
 
     def __init__(
@@ -55,6 +63,8 @@ class CaptureController:
         on_memo: Callable[[CaptureOutcome], None] | None = None,
         on_error: Callable[[str], None] | None = None,
         keep_input_open: bool = False,
+        recorder: Recorder | None = None,
+        cues: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.settings = settings
@@ -62,13 +72,15 @@ class CaptureController:
         self.night_mode = night_mode
         self.stop_on_silence = stop_on_silence
         self.keep_input_open = keep_input_open
+        self.cues = cues or night_mode
         self.cues_played: list[str] = []  # "start"/"stop", in order (night mode)
+        self.start_failure: str | None = None
         self._on_state = on_state
         self._on_memo = on_memo
         self._on_error = on_error
         self._lock = threading.RLock()
         self._state = IDLE
-        self._recorder: Recorder | None = None  # kept between recordings
+        self._recorder: Recorder | None = recorder  # kept between recordings
         self._recording: Recording | None = None
         self._stop_event = threading.Event()
         self._started_at = 0.0
@@ -117,27 +129,34 @@ class CaptureController:
             except CaptureError as error:
                 self._report_error(str(error))
 
-    def start(self) -> None:
-        """Start recording now (no-op if already recording). A failure to start goes to `on_error`."""
+    def start(self) -> str | None:
+        """Start recording and return once the microphone is live (no-op if already recording).
+
+        Returns None, or the reason recording could not start (also sent to `on_error`).
+        """
         with self._lock:
             if self._recording is not None or self._closed:
-                return
+                return None
+            self.start_failure = None
             self._started_at = time.perf_counter()
             try:
                 recording = begin_recording(self.data_dir, self._ensure_recorder(), self._ensure_model())
             except CaptureError as error:
-                self._recorder = None  # find the device again next time (it may have been unplugged)
-                self._report_error(str(error))
-                return
+                return self._start_failed(str(error))
+            self._state = STARTING
+            if not recording.recorder.wait_for_first_sample(FIRST_SAMPLE_SECONDS):
+                return self._start_failed(self._abandon(recording))
             self._recording = recording
             self._own_paths.add(recording.path)
             self._stop_event = threading.Event()
             self._state = RECORDING
-        log.info("recording started: %s", recording.path.name)
+        log.info("recording started: %s (first sample after %.0f ms)", recording.path.name,
+                 1000 * (recording.recorder.first_sample_at - self._started_at))
         threading.Thread(target=self._watch, args=(recording, self._stop_event), name="capture-watch",
                          daemon=True).start()
         self._cue("start")
         self._emit_state(RECORDING)
+        return None
 
     def stop(self) -> None:
         """Stop recording now (no-op if not recording); the memo is made in the background."""
@@ -148,6 +167,8 @@ class CaptureController:
             self._stop_event.set()
             recording.stop()
             recording.recorder.remove_listener(recording.live)
+            if not self.keep_input_open and recording.recorder.is_prepared:
+                recording.recorder.close()  # opened early for this one recording: release the microphone
             self._unfinished += 1
             self._state = FINISHING
         log.info("recording stopped: %s (%.1f s)", recording.path.name, recording.result.duration_seconds)
@@ -156,7 +177,7 @@ class CaptureController:
         self._finisher.submit(self._finish, recording)
 
     def toggle(self) -> str:
-        """Stop if recording, otherwise start; returns the new state."""
+        """Stop if recording, otherwise start; returns the new state (not "recording" if the start failed)."""
         with self._lock:
             if self._recording is not None:
                 self.stop()
@@ -188,6 +209,24 @@ class CaptureController:
             if self.keep_input_open:
                 self._recorder.prepare()
             return self._recorder
+
+    def _abandon(self, recording: Recording) -> str:
+        """End a recording whose microphone never sent audio; the reason, for the user."""
+        result = recording.stop()
+        recording.recorder.remove_listener(recording.live)
+        recording.live.finish()
+        recording.path.unlink(missing_ok=True)  # it holds the Opus headers and no audio
+        return result.error or (f"The microphone '{recording.recorder.device.name}' sent no audio within "
+                                f"{FIRST_SAMPLE_SECONDS:g} s, so nothing is being recorded.")
+
+    def _start_failed(self, reason: str) -> str:
+        if self._recorder is not None:
+            self._recorder.close()
+        self._recorder = None  # find the device again next time (it may have been unplugged)
+        self._state = IDLE if self._unfinished == 0 else FINISHING
+        self.start_failure = reason
+        self._report_error(reason)
+        return reason
 
     def _watch(self, recording: Recording, stopped: threading.Event) -> None:
         """Stop on silence or on a capture error (device unplugged, disk full) without being asked."""
@@ -234,19 +273,18 @@ class CaptureController:
         for memo_id in memo_ids:
             if self._on_memo is not None:
                 self._on_memo(_outcome_of(self.data_dir, memo_id))
-        # A file written to in the last few seconds is left alone (it may be recording elsewhere),
-        # e.g. right after a crash: look again once it is old enough.
+        # A file still being recorded (by another process, or just created) is left alone: look again soon.
         with self._lock:
             own = set(self._own_paths)
-        young = [path for path in inbox_dir(self.data_dir).glob("*.ogg")
-                 if path not in own and time.time() - path.stat().st_mtime < IN_USE_SECONDS]
+        young = [found.path for found in unfinished_recordings(self.data_dir)
+                 if found.in_use and found.path not in own]
         if young and not self._closed:
             retry = threading.Timer(IN_USE_SECONDS, lambda: self._closed or self._finisher.submit(self._recover))
             retry.daemon = True
             retry.start()
 
     def _cue(self, kind: str) -> None:
-        if self.night_mode:
+        if self.cues:
             self.cues_played.append(kind)
             play_cue(kind)
 

@@ -8,6 +8,11 @@ refused with `{"ok": false, "error": ...}` (or the connection is closed) and cha
 
 A lock file held for the process's lifetime says who owns the socket, so a socket file left by a
 crash is simply replaced, and two instances starting at once can't both win.
+
+Each connection is answered on a thread of its own and must send its line within CLIENT_READ_SECONDS
+(a deadline for the whole line, so a client trickling a byte at a time is dropped too): a client that
+stalls never keeps others waiting. The client, for its part, talks only to a socket in a folder that
+it owns and nobody else can write to (the /tmp fallback folder could have been made by anyone).
 """
 from __future__ import annotations
 
@@ -16,19 +21,26 @@ import json
 import logging
 import os
 import socket
+import stat
 import struct
 import threading
+import time
 from pathlib import Path
 from typing import Protocol
 
 import platformdirs
+
+from audio.devices import CaptureError
 
 log = logging.getLogger(__name__)
 
 SOCKET_NAME = "musings.sock"
 LOCK_NAME = "musings.lock"
 MAX_REQUEST_BYTES = 1024
-CLIENT_READ_SECONDS = 2.0  # a client that sends nothing is dropped after this
+CLIENT_READ_SECONDS = 2.0  # a client's whole request line must arrive within this
+MAX_CONNECTIONS = 16  # answered at once; more are closed at once (a local flood can't pile up threads)
+# A start waits for the microphone's first sample (a few seconds at worst) before it answers.
+COMMAND_SECONDS = 15.0
 COMMANDS = ("toggle", "start", "stop", "status")
 
 
@@ -36,9 +48,14 @@ class AlreadyRunning(Exception):
     """Another Musings instance owns the socket."""
 
 
+class InstanceError(CaptureError):
+    """The running Musings can't be reached safely or in time; the message says why, for the user."""
+
+
 class Controllable(Protocol):
     state: str
     elapsed: float
+    start_failure: str | None  # optional: why the last start failed, for the reply
 
     def start(self) -> None: ...
     def stop(self) -> None: ...
@@ -103,7 +120,7 @@ class InstanceServer:
             self._lock_file = None
 
     def _serve(self) -> None:
-        # One connection at a time: requests are tiny and each client gets CLIENT_READ_SECONDS at most.
+        connections = threading.BoundedSemaphore(MAX_CONNECTIONS)
         while not self._closing:
             try:
                 connection, _ = self._socket.accept()
@@ -111,24 +128,34 @@ class InstanceServer:
                 continue
             except (OSError, AttributeError):
                 return  # closed
+            if not connections.acquire(blocking=False):
+                log.warning("too many open connections; refused one")
+                connection.close()
+                continue
+            threading.Thread(target=self._serve_one, args=(connection, connections), name="instance-client",
+                             daemon=True).start()
+
+    def _serve_one(self, connection: socket.socket, connections: threading.BoundedSemaphore) -> None:
+        try:
             with connection:
-                try:
-                    self._answer(connection)
-                except OSError as error:
-                    log.info("a client connection failed: %s", error)
-                except Exception:
-                    log.exception("answering a client failed")
+                self._answer(connection)
+        except OSError as error:
+            log.info("a client connection failed: %s", error)
+        except Exception:
+            log.exception("answering a client failed")
+        finally:
+            connections.release()
 
     def _answer(self, connection: socket.socket) -> None:
-        connection.settimeout(CLIENT_READ_SECONDS)
         if not _same_user(connection):
             log.warning("refused a connection from another user")
             return
-        line = _read_line(connection)
+        line = _read_line(connection, time.monotonic() + CLIENT_READ_SECONDS)
         if line is None:
             reply = {"ok": False, "error": f"request too long or incomplete (max {MAX_REQUEST_BYTES} bytes, one line)"}
         else:
             reply = self.handle(line)
+        connection.settimeout(CLIENT_READ_SECONDS)  # a client that never reads its answer is dropped too
         connection.sendall(json.dumps(reply).encode() + b"\n")
 
     def handle(self, line: bytes) -> dict:
@@ -143,21 +170,32 @@ class InstanceServer:
         if command not in COMMANDS:
             return {"ok": False, "error": f"unknown command; expected one of {', '.join(COMMANDS)}"}
         log.info("socket command: %s", command)
+        starting = command == "start" or command == "toggle" and self.controller.state != "recording"
         if command == "toggle":
             self.controller.toggle()
         elif command == "start":
             self.controller.start()
         elif command == "stop":
             self.controller.stop()
-        reply = {"ok": True, "state": self.controller.state}
+        state = self.controller.state
+        if starting and state not in ("recording", "starting"):  # say why, so the client can tell the user
+            reason = getattr(self.controller, "start_failure", None) or "the recording did not start"
+            return {"ok": False, "state": state, "error": reason}
+        reply = {"ok": True, "state": state}
         if command == "status":
             reply["elapsed"] = round(float(getattr(self.controller, "elapsed", 0.0)), 3)
         return reply
 
 
-def send_command(command: str, timeout: float = 5.0, folder: Path | None = None) -> dict | None:
-    """Send `command` to the running instance and return its reply; None when no instance runs."""
+def send_command(command: str, timeout: float = COMMAND_SECONDS, folder: Path | None = None) -> dict | None:
+    """Send `command` to the running instance and return its reply; None when no instance runs.
+
+    Raises InstanceError when the socket or its folder is not this user's alone (someone else's
+    socket must not hear our commands, nor answer them), or when the instance does not answer in time.
+    """
     path = (Path(folder) if folder else runtime_dir()) / SOCKET_NAME
+    if not _trusted_socket(path):
+        return None
     client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     client.settimeout(timeout)
     try:
@@ -165,23 +203,61 @@ def send_command(command: str, timeout: float = 5.0, folder: Path | None = None)
     except (FileNotFoundError, ConnectionRefusedError):
         client.close()
         return None
+    except socket.timeout:
+        client.close()
+        raise InstanceError(f"The running Musings (socket {path}) is not accepting commands; "
+                            f"try again, or stop it and start it again.") from None
+    reply = b""
     with client:
-        client.sendall(json.dumps({"command": command}).encode() + b"\n")
-        reply = b""
-        while not reply.endswith(b"\n"):
-            chunk = client.recv(4096)
-            if not chunk:
-                break
-            reply += chunk
-    return json.loads(reply) if reply.strip() else {"ok": False, "error": "no reply"}
+        try:
+            client.sendall(json.dumps({"command": command}).encode() + b"\n")
+            while not reply.endswith(b"\n"):
+                chunk = client.recv(4096)
+                if not chunk:
+                    break
+                reply += chunk
+        except socket.timeout:
+            raise InstanceError(f"The running Musings (socket {path}) did not answer within {timeout:g} s; "
+                                f"the command may still take effect.") from None
+        except (BrokenPipeError, ConnectionResetError):
+            reply = b""
+    try:
+        return json.loads(reply) if reply.strip() else {"ok": False, "error": "no reply"}
+    except ValueError:
+        return {"ok": False, "error": "an unreadable reply"}
 
 
-def _read_line(connection: socket.socket) -> bytes | None:
-    """The first line the client sends, or None if it is longer than MAX_REQUEST_BYTES or never ends."""
+def _trusted_socket(path: Path) -> bool:
+    """False when there is no socket at `path`; raises InstanceError when it or its folder isn't ours alone."""
+    uid = os.getuid()
+    try:
+        folder = os.lstat(path.parent)
+    except FileNotFoundError:
+        return False
+    if not stat.S_ISDIR(folder.st_mode) or folder.st_uid != uid or folder.st_mode & 0o022:
+        raise InstanceError(f"{path.parent} is not a private folder of yours (owner uid {folder.st_uid}, "
+                            f"mode {stat.S_IMODE(folder.st_mode):o}), so Musings will not use a socket in it; "
+                            "remove it or set MUSINGS_RUNTIME_DIR to a folder of yours.")
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    if not stat.S_ISSOCK(found.st_mode) or found.st_uid != uid:
+        raise InstanceError(f"{path} is not a socket of yours (owner uid {found.st_uid}), so Musings will not "
+                            "send it commands; remove it.")
+    return True
+
+
+def _read_line(connection: socket.socket, deadline: float) -> bytes | None:
+    """The first line the client sends, or None if it is longer than MAX_REQUEST_BYTES or not done by `deadline`."""
     data = b""
     while b"\n" not in data:
         if len(data) > MAX_REQUEST_BYTES:
             return None
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        connection.settimeout(remaining)
         try:
             chunk = connection.recv(MAX_REQUEST_BYTES + 1)
         except socket.timeout:

@@ -1,4 +1,5 @@
-"""Soft audible cues for recording without looking: a rising pair of tones on start, a falling pair on stop.
+"""Soft audible cues for recording without looking: a rising pair of tones on start, a falling pair on stop,
+a low pair when a recording could not start.
 
 Gentle on purpose (night capture, next to someone asleep): sine tones at about -26 dBFS with 20 ms
 fades, so there is no click, ~0.3 s in all. Played through the default output without blocking.
@@ -16,15 +17,16 @@ log = logging.getLogger(__name__)
 
 CUE_SAMPLE_RATE = 48_000
 CUE_AMPLITUDE = 0.05  # about -26 dBFS: audible in a quiet room, not startling
-# Two notes each (Hz): up a fifth to say "listening", down a fifth to say "done".
-CUE_NOTES = {"start": (587.33, 880.0), "stop": (880.0, 587.33)}
+# Two notes each (Hz): up a fifth to say "listening", down a fifth to say "done", and two low notes a
+# tritone apart to say "that did not work" (nothing is recording).
+CUE_NOTES = {"start": (587.33, 880.0), "stop": (880.0, 587.33), "failure": (311.13, 220.0)}
 NOTE_SECONDS = 0.12
 GAP_SECONDS = 0.04
 FADE_SECONDS = 0.02
 
 
 def make_cue(kind: str, sample_rate: int = CUE_SAMPLE_RATE) -> np.ndarray:
-    """The float32 mono samples of cue `kind` ("start" or "stop")."""
+    """The float32 mono samples of cue `kind` ("start", "stop" or "failure")."""
     notes = CUE_NOTES[kind]
     length = int(NOTE_SECONDS * sample_rate)
     fade = int(FADE_SECONDS * sample_rate)

@@ -8,6 +8,7 @@ power cut loses about the last second; `recover_recording` turns such an unfinis
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import math
 import os
@@ -23,6 +24,7 @@ import av
 import numpy as np
 
 from audio.devices import CaptureError, InputDevice, find_input_device, list_input_devices, load_sounddevice
+from privacy import create_private_file, make_private_dir
 
 __all__ = [
     "CaptureError",
@@ -75,6 +77,9 @@ class _OggOpusWriter:
         self._container.start_encoding()  # creates the file and writes the Opus header pages now
         self._resampler = av.AudioResampler(format="s16", layout="mono", rate=OPUS_SAMPLE_RATE)
         self._sync_fd = os.open(path, os.O_RDONLY)
+        # Held until the file is finished (or the process dies, even by kill -9): recovery in another
+        # process knows by it that this recording is still going, whatever the file's age.
+        fcntl.flock(self._sync_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._last_sync = 0.0  # the first write syncs the directory entry too
 
     def write(self, samples: np.ndarray) -> None:
@@ -185,6 +190,11 @@ class Recorder:
     def first_sample_at(self) -> float | None:
         """`time.perf_counter()` when the first audio of this recording arrived, None until then."""
         return self._first_callback_at
+
+    def wait_for_first_sample(self, timeout: float) -> bool:
+        """Wait until the first audio of this recording arrived (True) or it failed or `timeout` passed (False)."""
+        self._first_sample.wait(timeout)
+        return self._first_callback_at is not None
 
     @property
     def error(self) -> CaptureError | None:
@@ -306,6 +316,7 @@ class Recorder:
         self._level_window: deque[tuple[float, int]] = deque()
         self._start_called_at = 0.0
         self._first_callback_at: float | None = None
+        self._first_sample = threading.Event()  # set by the first block, or by a failure
         self._stream_status: str | None = None
         self._stream_finished = False
         self._stopping = False
@@ -356,6 +367,7 @@ class Recorder:
                 return  # a prepared input between recordings
             if self._first_callback_at is None:
                 self._first_callback_at = time.perf_counter()
+                self._first_sample.set()
             if status:
                 self._stream_status = str(status)
             self._frames_captured += frames
@@ -402,7 +414,10 @@ class Recorder:
         gone = self._stream_finished
         stalled = time.monotonic() - last_block_at > self._stall_timeout and self._first_callback_at is not None
         never_started = self._first_callback_at is None and time.perf_counter() - self._start_called_at > 2 * self._stall_timeout
-        if gone or stalled or never_started:
+        if never_started and not gone:
+            self._fail(CaptureError(f"The microphone '{self.device.name}' sent no audio - is it connected, "
+                                    "switched on and not used by another program? Nothing was recorded."))
+        elif gone or stalled:
             detail = f" (PortAudio status: {self._stream_status})" if self._stream_status else ""
             self._fail(CaptureError(f"The microphone '{self.device.name}' stopped sending audio - "
                                     f"was it unplugged?{detail} Everything recorded until then was kept."))
@@ -421,6 +436,7 @@ class Recorder:
                 except Exception:
                     logger.debug("aborting the failed stream raised", exc_info=True)
         self._error = error  # only now: a caller seeing it may call stop() at once
+        self._first_sample.set()  # wake anyone still waiting for audio that will not come
 
     def _finish_file(self, *, file_writable: bool = True) -> None:
         writer, self._writer = self._writer, None
@@ -465,6 +481,7 @@ def recover_recording(path: str | os.PathLike[str]) -> Path | None:
 
     Returns the path when it holds decodable audio (untouched if it was already finished), or None
     when nothing in it can be read. The Opus packets are copied, not re-encoded, so nothing is lost.
+    Raises CaptureError, leaving the file untouched, when the repair can't be written (a full disk).
     """
     path = Path(path)
     if not path.exists() or path.stat().st_size == 0:
@@ -474,6 +491,8 @@ def recover_recording(path: str | os.PathLike[str]) -> Path | None:
     repaired = path.with_name(path.name + ".recovering")
     packets = 0
     try:
+        repaired.unlink(missing_ok=True)  # a leftover of an earlier attempt, maybe with a looser mode
+        create_private_file(repaired)
         with av.open(str(path)) as source, av.open(str(repaired), "w", format="ogg") as target:
             source_stream = source.streams.audio[0]
             target_stream = target.add_stream_from_template(source_stream)
@@ -485,10 +504,15 @@ def recover_recording(path: str | os.PathLike[str]) -> Path | None:
                     target.mux(packet)
                     packets += 1
             except av.error.FFmpegError as exc:  # the torn last page
+                if isinstance(exc, OSError) and exc.errno:
+                    raise  # not the file's fault (a full disk): a half copy must not replace it
                 logger.info("stopped reading %s at a damaged page: %s", path, exc)
-    except (av.error.FFmpegError, IndexError) as exc:
-        logger.warning("%s holds no readable audio: %s", path, exc)
+    except (av.error.FFmpegError, IndexError, OSError) as exc:
         repaired.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno:  # full disk, no permission: keep the file as it is
+            raise CaptureError(f"{path} could not be repaired now ({exc.strerror or exc}); it was kept "
+                               "as it is.") from exc
+        logger.warning("%s holds no readable audio: %s", path, exc)
         return None
     if packets == 0:
         repaired.unlink(missing_ok=True)
@@ -532,7 +556,8 @@ def _ogg_is_finished(path: Path) -> bool:
 
 def _open_writer(path: Path, input_rate: int, bitrate: int) -> _OggOpusWriter:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent)
+        create_private_file(path)  # FFmpeg would make it 0644 minus the umask; it keeps an existing file's mode
         return _OggOpusWriter(path, input_rate, bitrate)
     except OSError as exc:
         raise CaptureError(_describe_write_error(path, exc)) from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -11,6 +12,8 @@ import stat
 import subprocess
 import sys
 import tempfile
+import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -45,7 +48,7 @@ class Listener:
     def musings(self, *args: str):
         return run_musings(*args, data_dir=self.data_dir, env={"MUSINGS_RUNTIME_DIR": str(self.runtime)})
 
-    def wait_for_state(self, state: str, timeout: float = 10) -> None:
+    def wait_for_state(self, state: str, timeout: float = 60) -> None:  # making a memo includes organizing it
         deadline = time.monotonic() + timeout
         while (self.command("status") or {}).get("state") != state:
             assert time.monotonic() < deadline, f"never became {state}: {self.output()}"
@@ -191,3 +194,178 @@ def test_a_recording_killed_mid_way_becomes_a_memo_on_the_next_start(start_liste
     while list((restarted.data_dir / "recordings").glob("*.ogg")):
         assert time.monotonic() < deadline, "the recovered recording stayed in the inbox"
         time.sleep(0.1)
+
+
+# -- the socket under misbehaving clients (issue 10, item 15) -------------------------------------
+
+def test_stalled_and_trickling_clients_neither_block_nor_break_a_toggle(start_listener):
+    listener = start_listener("--hotkey", "none")
+    path = str(listener.runtime / SOCKET_NAME)
+    stalled = []
+    for _ in range(5):  # each sends the start of a request and then holds the connection
+        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        client.connect(path)
+        client.sendall(b'{"co')
+        stalled.append(client)
+    trickled = {}
+
+    def trickle() -> None:  # one byte every 0.3 s of a valid request, until the listener hangs up
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+            client.connect(path)
+            try:
+                for byte in b'{"command": "toggle"}\n':
+                    client.sendall(bytes([byte]))
+                    time.sleep(0.3)
+                trickled["reply"] = client.recv(4096)
+            except (BrokenPipeError, ConnectionResetError):
+                trickled["reply"] = b""
+
+    trickler = threading.Thread(target=trickle, daemon=True)
+    trickler.start()
+    try:
+        toggled = listener.musings("record", "--toggle")
+        assert toggled.returncode == 0 and toggled.stdout.strip() == "Recording", toggled.stderr
+        assert "Traceback" not in toggled.stderr
+        assert listener.command("status")["state"] == "recording"
+        trickler.join(30)
+        assert not trickler.is_alive(), "the listener kept a trickling client forever"
+        assert not trickled["reply"] or json.loads(trickled["reply"])["ok"] is False  # and did not obey it
+        assert listener.command("status")["state"] == "recording"
+    finally:
+        for client in stalled:
+            client.close()
+
+
+def test_a_socket_in_a_folder_others_can_write_to_is_not_used(data_dir, tmp_path):
+    folder = Path(tempfile.mkdtemp(prefix="musings-open-", dir="/tmp"))
+    os.chmod(folder, 0o777)  # anyone could have put (or swapped) the socket here
+    heard = []
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as planted:
+        planted.bind(str(folder / SOCKET_NAME))
+        planted.listen(1)
+        planted.settimeout(30)
+
+        def answer() -> None:
+            try:
+                connection, _ = planted.accept()
+            except OSError:
+                return
+            with connection:
+                heard.append(connection.recv(4096))
+                connection.sendall(b'{"ok": true, "state": "recording"}\n')
+
+        server = threading.Thread(target=answer, daemon=True)
+        server.start()
+        result = run_musings("record", "--toggle", data_dir=data_dir, env={"MUSINGS_RUNTIME_DIR": str(folder)})
+        planted.close()
+        server.join(5)
+    shutil.rmtree(folder, ignore_errors=True)
+    assert result.returncode != 0 and "Recording" not in result.stdout, result.stdout
+    assert "not a private folder of yours" in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert heard == [], "the command went to a socket someone else could have planted"
+    assert not (data_dir / "listen.log").exists(), "no listener may be started either"
+
+
+PLANTED_SERVER = textwrap.dedent('''
+    import os, socket, sys
+    os.setgid(65534); os.setuid(65534)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(sys.argv[1]); server.listen(1)
+    print("ready", flush=True)
+    connection, _ = server.accept()
+    print("heard", connection.recv(4096), flush=True)
+    connection.sendall(b'{"ok": true, "state": "recording"}\\n')
+''')
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="planting a socket as another user needs root")
+def test_a_socket_planted_by_another_user_gets_no_commands(data_dir):
+    # The /tmp/runtime-<uid> fallback: another user made the folder first and listens in it.
+    folder = Path(tempfile.mkdtemp(prefix="musings-planted-", dir="/tmp"))
+    os.chown(folder, 65534, 65534)
+    os.chmod(folder, 0o700)
+    planted = subprocess.Popen([sys.executable, "-c", PLANTED_SERVER, str(folder / SOCKET_NAME)],
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert planted.stdout.readline().strip() == "ready"
+        result = run_musings("record", "--toggle", data_dir=data_dir, env={"MUSINGS_RUNTIME_DIR": str(folder)})
+    finally:
+        planted.kill()
+        output = planted.communicate(timeout=10)[0]
+        shutil.rmtree(folder, ignore_errors=True)
+    assert result.returncode != 0 and "Recording" not in result.stdout, result.stdout
+    assert "uid 65534" in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert "heard" not in output, "the other user's socket received the toggle"
+
+
+# -- a toggle says what really happened (item 3) and nothing said after the cue is lost (item 4) ---
+
+def test_a_cold_toggle_with_a_broken_microphone_fails_with_the_reason(virtual_microphone, data_dir):  # noqa: F811
+    runtime = Path(tempfile.mkdtemp(prefix="musings-run-", dir="/tmp")) / "run"
+    try:
+        result = run_musings("record", "--toggle", "--device", "no-such-microphone", data_dir=data_dir,
+                             env={"MUSINGS_RUNTIME_DIR": str(runtime)})
+        assert result.returncode != 0 and "Recording" not in result.stdout, result.stdout
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "no-such-microphone" in lines[0] and "Traceback" not in result.stderr, lines
+        assert send_command("status", folder=runtime) is None, "the failed listener should not stay behind"
+    finally:
+        shutil.rmtree(runtime.parent, ignore_errors=True)
+
+
+def test_a_toggle_whose_microphone_sends_nothing_fails_with_the_reason(start_listener, virtual_microphone):  # noqa: F811
+    listener = start_listener("--night", "--release-mic", "--hotkey", "none")
+    subprocess.run(["pactl", "suspend-sink", virtual_microphone.sink, "1"], check=True, timeout=10)
+    try:
+        failed = listener.musings("record", "--toggle", "--json")
+    finally:
+        subprocess.run(["pactl", "suspend-sink", virtual_microphone.sink, "0"], check=True, timeout=10)
+    assert failed.returncode != 0, failed.stdout
+    reply = json.loads(failed.stdout)
+    assert reply["ok"] is False and reply["state"] == "idle" and "sent no audio" in reply["error"], reply
+    assert listener.command("status")["state"] == "idle"
+    assert "playing the failure cue" in listener.output()  # night mode: heard, not shown
+    assert not list((listener.data_dir / "recordings").glob("*.ogg"))
+
+    again = listener.musings("record", "--toggle")  # the microphone is back: recording works again
+    assert again.returncode == 0 and again.stdout.strip() == "Recording", again.stderr
+
+
+def stop_cold_listener(data_dir: Path) -> None:
+    """SIGTERM the `musings listen` a cold toggle started (its pid is in the log it writes)."""
+    log = data_dir / "listen.log"
+    deadline = time.monotonic() + 30  # one may still be starting (it says its pid once it listens)
+    while log.exists() and "Listening (pid" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in re.findall(r"Listening \(pid (\d+)\)", log.read_text() if log.exists() else ""):
+        try:
+            os.kill(int(pid), signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+
+def test_speech_right_after_a_cold_toggle_is_all_in_the_memo(virtual_microphone, data_dir):  # noqa: F811
+    runtime = Path(tempfile.mkdtemp(prefix="musings-run-", dir="/tmp")) / "run"
+    env = {"MUSINGS_RUNTIME_DIR": str(runtime)}
+    try:
+        started = run_musings("record", "--toggle", data_dir=data_dir, env=env)
+        assert started.returncode == 0 and started.stdout.startswith("Recording"), started.stderr
+        speaking_from = send_command("status", folder=runtime)["elapsed"]
+        virtual_microphone.play(SPEECH).wait(15)  # at once, as a user does on hearing the cue
+        deadline = time.monotonic() + 30  # count the audio recorded, don't sleep: the sink delays it
+        while send_command("status", folder=runtime)["elapsed"] < speaking_from + 5.3 + 1.0:
+            assert time.monotonic() < deadline, "the recording stopped getting audio"
+            time.sleep(0.1)
+        stopped = run_musings("record", "--toggle", data_dir=data_dir, env=env)
+        assert stopped.returncode == 0 and "Stopped" in stopped.stdout, stopped.stderr
+        deadline = time.monotonic() + 120
+        while not (memos := [m for m in json.loads(run_musings("list", "--json", data_dir=data_dir).stdout or "[]")
+                             if m["status"] == "done"]):
+            assert time.monotonic() < deadline, (data_dir / "listen.log").read_text()
+            time.sleep(0.5)
+    finally:
+        stop_cold_listener(data_dir)
+        shutil.rmtree(runtime.parent, ignore_errors=True)
+    words = normalise(memos[0]["transcript"]).split()
+    assert words[:3] == ["the", "middle", "ages"], memos[0]["transcript"]
+    assert heard_enough(memos[0]["transcript"]), memos[0]["transcript"]
