@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import csv
+import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,40 +32,135 @@ def data_dir(tmp_path) -> Path:
     return tmp_path / "musings-data"
 
 
-SOCKET_AUDIT = '''
-import socket, os
-_log = os.environ["MUSINGS_NETWORK_AUDIT"]
-def _refuse(*args, **kwargs):
-    with open(_log, "a") as f:
-        f.write(repr(args[:2]) + "\\n")
-    raise OSError("network access attempted during an offline test")
-socket.socket.connect = _refuse
-socket.socket.connect_ex = _refuse
-socket.create_connection = _refuse
-socket.getaddrinfo = _refuse
-'''
+# Every system call that can reach another machine, or write a file, seen by strace in the whole process tree.
+TRACED_CALLS = ("connect,sendto,sendmsg,sendmmsg,open,openat,creat,mkdir,mkdirat,rename,renameat,renameat2,"
+                "link,linkat,symlink,symlinkat")
+_ADDRESS = re.compile(r"sa_family=(AF_\w+)")
+_WRITE_FLAGS = re.compile(r"O_WRONLY|O_RDWR|O_CREAT")
+_RESULT_PATH = re.compile(r"= \d+<(?P<path>[^>]*)>$")
+# a path argument, with the folder it is relative to (strace -y prints a dirfd's path: AT_FDCWD</cwd>)
+_PATH_ARGUMENT = re.compile(r'(?:(?:\d+|AT_FDCWD)<(?P<dir>[^>]*)>, )?"(?P<path>[^"]*)"')
+# writes that are not files on a disk: devices, kernel interfaces, POSIX semaphores and shared memory
+_NOT_FILES = ("/dev/", "/proc/", "/sys/")
 
 
 class Offline:
-    """`run_musings(..., **offline.run_options)` runs the command in a network namespace with no interfaces
-    (when `unshare --net` is allowed), with every socket call refused and logged; the Hugging Face offline
-    switches are cleared, so the app itself must keep the libraries off the network."""
+    """Runs the real command with nothing able to leave the machine unnoticed, and reports what it touched.
+
+    `run_musings(..., **offline.run_options)` runs it in a network namespace with no interfaces (when
+    `unshare --net` is allowed) under `strace -f`, which sees every process and thread of the tree (the
+    embedding child, native libraries such as onnxruntime, not only Python's sockets). HOME, the XDG folders
+    and TMPDIR point into the test's folder, and the Hugging Face offline switches are cleared, so the app
+    itself must keep its libraries off the network and inside its folders.
+
+    What counts as a network attempt: a connect, sendto, sendmsg or sendmmsg to any address that is not a
+    local (AF_UNIX) socket: AF_INET/AF_INET6 (a DNS query, a telemetry upload), AF_NETLINK (glibc asking the
+    kernel for interfaces before resolving a name), AF_UNSPEC... Local sockets (PulseAudio, the X server,
+    the app's own instance socket, nscd) never leave the machine and are allowed.
+    """
 
     def __init__(self, folder: Path):
-        audit_dir = folder / "network-audit"
-        audit_dir.mkdir()
-        (audit_dir / "sitecustomize.py").write_text(SOCKET_AUDIT)
-        self.log = folder / "network-attempts.log"
-        can_unshare = shutil.which("unshare") and subprocess.run(
-            ["unshare", "--net", "true"], capture_output=True).returncode == 0
+        assert shutil.which("strace"), "strace is needed to watch the process tree (scripts/bootstrap.sh installs it)"
+        self.folder = folder
+        self.traces = folder / "strace"  # one file per process and thread: no call is split across lines
+        self.traces.mkdir()
+        self.home = folder / "home"
+        self.runtime = folder / "run"
+        self.temp = folder / "tmp"
+        for path in (self.home, self.runtime, self.temp):
+            path.mkdir(mode=0o700)
+        self.config = self.home / ".config"
+        self.cache = self.home / ".cache"
+        env = {"HOME": str(self.home), "XDG_CONFIG_HOME": str(self.config), "XDG_CACHE_HOME": str(self.cache),
+               "XDG_DATA_HOME": str(self.home / ".local" / "share"), "XDG_RUNTIME_DIR": str(self.runtime),
+               "TMPDIR": str(self.temp), "HF_HUB_OFFLINE": "", "TRANSFORMERS_OFFLINE": "",
+               # Python's own byte-code cache beside the sources is not the app's doing
+               "PYTHONDONTWRITEBYTECODE": "1", **_pulse_outside_home(folder / "pulse")}
+        for name in ("MUSINGS_RUNTIME_DIR", "MUSINGS_GUI_SETTINGS", "ORT_DISABLE_TELEMETRY"):
+            env[name] = ""  # the app's defaults, not a test's overrides
+        wrapper = ("unshare", "--net") if _can_unshare() else ()
         self.run_options = {
-            "wrapper": ("unshare", "--net") if can_unshare else (),
-            "env": {"PYTHONPATH": f"{audit_dir}:{ROOT}", "MUSINGS_NETWORK_AUDIT": str(self.log),
-                    "HF_HUB_OFFLINE": "", "TRANSFORMERS_OFFLINE": ""},
+            "wrapper": (*wrapper, "strace", "-ff", "-qq", "-A", "-y", "-o", str(self.traces / "trace"), "-e",
+                        f"trace={TRACED_CALLS}"),
+            "env": env,
         }
 
+    def options(self, **env: str) -> dict:
+        """`run_options` with more environment variables for the command."""
+        return {**self.run_options, "env": {**self.run_options["env"], **env}}
+
+    def _lines(self) -> list[str]:
+        return [line for trace in sorted(self.traces.iterdir())
+                for line in trace.read_text(errors="replace").splitlines()]
+
+    def network_attempts(self) -> list[str]:
+        """Trace lines of calls that tried to reach an address other than a local socket."""
+        return [line for line in self._lines()
+                if re.match(r"(connect|sendto|sendmsg|sendmmsg)\(", line)
+                and any(family != "AF_UNIX" for family in _ADDRESS.findall(line))]
+
+    def written_paths(self) -> set[Path]:
+        """Every file or folder the command created, opened for writing, renamed or linked into place."""
+        written = set()
+        for line in self._lines():
+            call = re.match(r"(\w+)\(", line)
+            if not call or "= -1 " in line:
+                continue
+            if call.group(1) in ("open", "openat", "creat"):
+                found = _RESULT_PATH.search(line)
+                if found and (call.group(1) == "creat" or _WRITE_FLAGS.search(line)):
+                    written.add(Path(found.group("path")))
+            elif re.match(r"(mkdir|rename|link|symlink)", call.group(1)) and line.endswith(" = 0"):
+                *_, (folder, path) = _PATH_ARGUMENT.findall(line)  # the last path is the one created
+                written.add(Path(folder or ROOT) / path)  # ROOT: run_musings' working folder
+        return written
+
     def assert_no_attempts(self) -> None:
-        assert not self.log.exists(), self.log.read_text()
+        """Zero network attempts, from any process of the tree."""
+        assert any(self.traces.iterdir()), "strace left no trace: the command did not run under it"
+        attempts = self.network_attempts()
+        assert not attempts, "network attempts:\n" + "\n".join(attempts[:20])
+
+    def assert_writes_only_in(self, *folders: Path) -> None:
+        """No file written outside `folders`, the XDG config/cache/runtime folders Musings names, and TMPDIR."""
+        allowed = [Path(f).resolve() for f in folders] + [
+            self.config / "musings", self.cache / "musings", self.runtime / "musings", self.temp,
+            self.folder / "pulse"]  # the test's copy of the PulseAudio cookie, which libpulse opens read-write
+        stray = sorted(str(path) for path in self.written_paths()
+                       if not str(path).startswith(_NOT_FILES)
+                       and not any(path == folder or folder in path.parents for folder in allowed)
+                       and not any(path in folder.parents for folder in allowed))  # e.g. ~/.config itself
+        assert not stray, "written outside the app's folders:\n" + "\n".join(stray[:30])
+
+
+@functools.cache
+def _can_unshare() -> bool:
+    return bool(shutil.which("unshare")) and subprocess.run(
+        ["unshare", "--net", "true"], capture_output=True).returncode == 0
+
+
+@functools.cache
+def _pulse_server() -> str | None:
+    if not shutil.which("pactl"):
+        return None
+    info = subprocess.run(["pactl", "info"], capture_output=True, text=True).stdout
+    server = re.search(r"^Server String: (.+)$", info, re.MULTILINE)
+    return server.group(1).strip() if server else None
+
+
+def _pulse_outside_home(folder: Path) -> dict[str, str]:
+    """The running PulseAudio server and a copy of its cookie in `folder`, named explicitly: libpulse
+    otherwise looks for both under HOME (and writes a new cookie there), which the offline runs move."""
+    server = _pulse_server()
+    if server is None:
+        return {}
+    env = {"PULSE_SERVER": server}
+    cookie = Path.home() / ".config" / "pulse" / "cookie"
+    if cookie.exists():
+        folder.mkdir(mode=0o700)
+        shutil.copy(cookie, folder / "cookie")
+        env["PULSE_COOKIE"] = str(folder / "cookie")
+    return env
 
 
 @pytest.fixture
