@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -13,10 +14,12 @@ from dataclasses import asdict
 from pathlib import Path
 
 from app import __version__
+from app.display import memo_title, one_line, terminal_safe
 from app.timefmt import clock
 # The use cases (and scikit-learn, torch...) are imported by the commands that need them: then
 # `musings record --toggle`, bound to a desktop shortcut, answers in a fraction of a second.
 from app.hotkey import DEFAULT_HOTKEY, HotkeyError, start_global_hotkey
+from app.inbox import inbox_dir, unfinished_recordings
 from app.instance import AlreadyRunning, InstanceServer, send_command
 from audio.decode import AudioError
 from audio.devices import CaptureError, find_input_device, list_input_devices
@@ -27,11 +30,12 @@ from storage import organizing as org
 
 # app.organizing and app.exporting pull in scipy, scikit-learn and networkx: imported by the commands
 # that need them, so `musings list` and friends start fast.
-from storage.db import StorageError, open_database
+from storage.db import DATABASE_NAME, StorageError, damaged_message, is_damage, open_database
 from storage.library import resolve_data_dir
 
 log = logging.getLogger("musings")
 
+SQLITE_MAX_INTEGER = 2**63 - 1
 LISTEN_LOG = "listen.log"  # where a `musings listen` started by `record --toggle` writes
 
 
@@ -138,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="counts, queue and problems")
     status.add_argument("--json", action="store_true")
 
+    repair = commands.add_parser("repair", help="rebuild a damaged or lost database from the recordings in the library")
+    repair.add_argument("--json", action="store_true")
+
     install_desktop = commands.add_parser("install-desktop",
                                           help="add Musings to this user's application menu (no root)")
     install_desktop.add_argument("--autostart", action="store_true",
@@ -151,8 +158,6 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     if args.command in (None, "gui"):  # the desktop window; PySide6 is imported only here
-        import os
-
         if (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
                 and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
             print("musings: no display to open the window on; the commands work without one "
@@ -164,9 +169,28 @@ def main(argv: list[str] | None = None) -> int:
         return run_gui(resolve_data_dir(args.data_dir) if explicit else None, sys.argv[:1])
     data_dir = resolve_data_dir(args.data_dir)
     try:
-        return COMMANDS[args.command](args, data_dir)
+        code = COMMANDS[args.command](args, data_dir)
+        sys.stdout.flush()  # here, not at exit: a reader gone by then would get a traceback
+        return code
+    except BrokenPipeError:
+        # The reader went away (`musings list | head`): stop quietly, as `cat` does. Python would flush
+        # stdout again at exit and fail the same way, so stdout now goes nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+    except OverflowError as error:
+        if "sqlite" not in str(error).lower():
+            raise
+        # An id or position beyond SQLite's integers (`musings edit 1 999999999999999999999 x`).
+        print(f"musings: a number given is too large (the biggest is {SQLITE_MAX_INTEGER})", file=sys.stderr)
+        return 2
     except (StorageError, ModelError, AudioError, CaptureError, HotkeyError) as error:
         print(f"musings: {' '.join(str(error).split())}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as error:
+        if not is_damage(error):
+            raise
+        # Damage the checks at open could not see (a big file's pages are not all read then).
+        print(f"musings: {damaged_message(data_dir / DATABASE_NAME, error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\nmusings: interrupted; run `musings import` again to resume where it stopped.", file=sys.stderr)
@@ -180,10 +204,17 @@ def cmd_import(args, data_dir: Path) -> int:
     vocabulary = [word.strip() for entry in args.vocabulary for word in entry.split(",") if word.strip()]
     settings = TranscriptionSettings(model=args.model, language=args.language, device=args.device,
                                      vocabulary=vocabulary, allow_download=args.allow_download)
+    from app.capture import leave_inbox, repair_unfinished
+
+    unfinished = repair_unfinished(data_dir)  # recordings a crash left in the inbox are imported too
+    for recording in unfinished_recordings(data_dir):
+        if recording.in_use:
+            print(f"musings: {recording.path} is still being recorded; it is left for later", file=sys.stderr)
     bar = ImportProgressBar(show_bar=False if args.json else None)
     try:
         with Importer(data_dir, settings, on_event=bar) as importer:
-            report = importer.run(args.paths)
+            report = importer.run([*unfinished, *args.paths])
+            leave_inbox(importer.db, unfinished)
     finally:
         bar.close()
     counts = {kind: len(report.of_kind(kind)) for kind in ("done", "empty", "skipped", "failed")}
@@ -197,20 +228,22 @@ def cmd_import(args, data_dir: Path) -> int:
 
 
 def cmd_list(args, data_dir: Path) -> int:
-    memos = store.list_memos(open_database(data_dir), status=args.status, limit=args.limit)
+    if args.limit is not None and abs(args.limit) > SQLITE_MAX_INTEGER:
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")  # reported by main()
+    memos = store.list_memos(open_database(data_dir, read_only=True), status=args.status, limit=args.limit)
     if args.json:
         _print_json([asdict(memo) for memo in memos])
         return 0
     for memo in memos:
-        first_line = (memo.transcript or memo.error or "").strip()
-        label = f"{memo.title}: " if memo.title else ""
+        first_line = memo.transcript or memo.error or ""
+        label = f"{memo.title}: " if memo.title else "" if first_line.strip() else memo_title(memo)
         print(f"{memo.id:>5}  {memo.recorded_at[:16].replace('T', ' ')}  {clock(memo.duration):>7}  "
-              f"{memo.status:<12}  {(label + first_line)[:70]}")
+              f"{memo.status:<12}  {one_line(label + first_line.strip())[:70]}")
     return 0
 
 
 def cmd_show(args, data_dir: Path) -> int:
-    db = open_database(data_dir)
+    db = open_database(data_dir, read_only=True)
     memo = _memo_or_none(db, args.memo_id)
     if memo is None:
         return 1
@@ -219,27 +252,27 @@ def cmd_show(args, data_dir: Path) -> int:
         _print_json({**asdict(memo), "segments": [{**asdict(segment), "shown_text": segment.shown_text}
                                                   for segment in segments]})
         return 0
-    print(f"Memo {memo.id}: {memo.original_name}")
-    print(f"Recorded {memo.recorded_at}, {clock(memo.duration)}, {memo.status}"
-          + (f" ({memo.error})" if memo.error else ""))
-    print(f"Audio: {data_dir / memo.library_path}\n")
+    print(terminal_safe(f"Memo {memo.id}: {memo.original_name}"))
+    print(terminal_safe(f"Recorded {memo.recorded_at}, {clock(memo.duration)}, {memo.status}"
+                        + (f" ({memo.error})" if memo.error else "")))
+    print(terminal_safe(f"Audio: {data_dir / memo.library_path}\n"))
     for segment in segments:
         mark = " (edited)" if segment.edited_text is not None else ""
-        print(f"[{clock(segment.start)} → {clock(segment.end)}] {segment.shown_text}{mark}")
+        print(f"[{clock(segment.start)} → {clock(segment.end)}] {one_line(segment.shown_text)}{mark}")
     return 0
 
 
 def cmd_search(args, data_dir: Path) -> int:
     from app.organizing import Organizer
 
-    results = Organizer(open_database(data_dir)).search(args.query, mode=args.mode or "hybrid", limit=args.limit)
+    results = Organizer(open_database(data_dir, read_only=True)).search(args.query, mode=args.mode or "hybrid", limit=args.limit)
     if args.json:
         _print_json([{"memo_id": r.memo.id, "title": r.memo.title, "recorded_at": r.memo.recorded_at,
                       "matched_by": r.matched_by, "snippet": _highlight(r.snippet, "**", "**")} for r in results])
         return 0
     bold = ("\x1b[1;33m", "\x1b[0m") if sys.stdout.isatty() else ("[", "]")
     for r in results:
-        print(f"{r.memo.id:>5}  {r.memo.recorded_at[:10]}  {r.memo.title or ''}: {_highlight(r.snippet, *bold)}")
+        print(f"{r.memo.id:>5}  {r.memo.recorded_at[:10]}  {one_line(r.memo.title)}: {_shown_snippet(r.snippet, *bold)}")
     if not results:
         print("no matches", file=sys.stderr)
     return 0
@@ -248,7 +281,7 @@ def cmd_search(args, data_dir: Path) -> int:
 def cmd_themes(args, data_dir: Path) -> int:
     from app.organizing import Organizer
 
-    db = open_database(data_dir)
+    db = open_database(data_dir, read_only=not args.rebuild)
     if args.rebuild:
         Organizer(db).recluster()
     themes = org.list_themes(db)
@@ -258,7 +291,7 @@ def cmd_themes(args, data_dir: Path) -> int:
                                 for t in themes], "unsorted": unsorted})
         return 0
     for t in themes:
-        print(f"{t.id:>5}  {t.memo_count:>5}  {t.name}")
+        print(f"{t.id:>5}  {t.memo_count:>5}  {one_line(t.name)}")
     print(f"{'':>5}  {unsorted:>5}  (Unsorted)")
     return 0
 
@@ -287,7 +320,10 @@ def cmd_move(args, data_dir: Path) -> int:
         theme_id = int(args.theme)
     else:
         named = [t for t in org.list_themes(db) if t.name.lower() == args.theme.strip().lower()]
-        theme_id = named[0].id if named else org.create_theme(db, args.theme.strip())
+        if not named:
+            org.place_memo_in_new_theme(db, args.memo_id, args.theme.strip())
+            return 0
+        theme_id = named[0].id
     org.place_memo(db, args.memo_id, theme_id, by_user=True)
     return 0
 
@@ -318,23 +354,23 @@ def cmd_edit(args, data_dir: Path) -> int:
 def cmd_related(args, data_dir: Path) -> int:
     from app.organizing import Organizer
 
-    found = Organizer(open_database(data_dir)).related(args.memo_id, k=args.limit)
+    found = Organizer(open_database(data_dir, read_only=True)).related(args.memo_id, k=args.limit)
     if args.json:
         _print_json([{"memo_id": r.memo.id, "title": r.memo.title, "score": round(r.score, 4),
                       "near_duplicate": r.near_duplicate} for r in found])
         return 0
     for r in found:
         mark = "  (near-duplicate)" if r.near_duplicate else ""
-        print(f"{r.memo.id:>5}  {r.score:.2f}  {r.memo.title or ''}{mark}")
+        print(f"{r.memo.id:>5}  {r.score:.2f}  {one_line(memo_title(r.memo))}{mark}")
     return 0
 
 
 def cmd_export(args, data_dir: Path) -> int:
     from app.exporting import export_library
 
-    result = export_library(open_database(data_dir), data_dir, args.folder)
+    result = export_library(open_database(data_dir, read_only=True), data_dir, args.folder)
     summary = {"written": len(result.written), "unchanged": result.unchanged, "removed": len(result.removed),
-               "kept_user_edits": [str(p) for p in result.skipped_user_files]}
+               "kept": [str(p) for p in result.skipped_user_files]}
     if args.json:
         _print_json(summary)
     else:
@@ -376,21 +412,21 @@ def cmd_record(args, data_dir: Path) -> int:
 def _toggle_recording(args, data_dir: Path) -> int:
     reply = send_command("toggle")
     if reply is None:  # nobody listening: start a background recorder that records at once
+        from app.cold_start import start_listener
+
         data_dir.mkdir(parents=True, exist_ok=True)
-        log_path = data_dir / LISTEN_LOG
         this_musings = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "app.cli"]
         command = [*this_musings, "--data-dir", str(data_dir), "listen", "--start-recording",
                    "--model", args.model, "--language", args.language]
         if args.device:
             command += ["--device", args.device]
-        with open(log_path, "ab") as log_file:
-            subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent, stdin=subprocess.DEVNULL,
-                             stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
-        reply = {"ok": True, "state": "recording", "started_listener": True, "log": str(log_path)}
+        # Waits for the listener's answer: "Recording" only once the microphone is live.
+        reply = start_listener(command, data_dir / LISTEN_LOG, Path(__file__).resolve().parent.parent)
     if args.json:
         _print_json(reply)
     elif not reply.get("ok"):
-        print(f"musings: {reply.get('error', 'the running Musings refused the request')}", file=sys.stderr)
+        print(f"musings: {' '.join(str(reply.get('error', 'the running Musings refused the request')).split())}",
+              file=sys.stderr)
     elif reply["state"] == "recording":
         print("Recording" + (f" (started `musings listen` in the background; log: {reply['log']})"
                              if reply.get("started_listener") else ""))
@@ -400,24 +436,54 @@ def _toggle_recording(args, data_dir: Path) -> int:
 
 
 def cmd_listen(args, data_dir: Path) -> int:
-    from app.controller import CaptureController
+    from app.cold_start import StartReport
+    from app.notify import tell_user
 
+    report = StartReport()  # the `record --toggle` that started this listener, if one did
     settings = TranscriptionSettings(model=args.model, language=args.language)
     device = int(args.device) if args.device and args.device.isdigit() else args.device
-    find_input_device(device)  # an unknown microphone is reported now, not at the first toggle
-    done = threading.Event()
+    keep_input_open = (not args.night) if args.keep_mic_open is None else args.keep_mic_open
+    cue_players = []
+
+    def failed(message: str) -> None:
+        print(f"musings: {' '.join(message.split())}", file=sys.stderr, flush=True)
+        cue_players.append(tell_user(message, night=args.night))  # nobody may be looking at a terminal
+
+    def give_up(message: str) -> int:
+        report.send({"ok": False, "state": "idle", "error": message})
+        for player in cue_players:
+            if player is not None:
+                player.join(2)  # let the failure cue finish before the process ends
+        return 1
+
+    recorder = None
+    try:
+        if args.start_recording:
+            from audio.recorder import Recorder
+
+            # Before the heavy imports below: the device wakes up (~0.5 s) while they load.
+            recorder = Recorder(device)
+            recorder.prepare()
+        else:
+            find_input_device(device)  # an unknown microphone is reported now, not at the first toggle
+    except CaptureError as error:
+        failed(str(error))
+        return give_up(str(error))
+    from app.controller import CaptureController
 
     def memo_made(outcome) -> None:
         print(f"memo {outcome.memo_id}: {clock(outcome.duration)}  {outcome.transcript[:70]}", flush=True)
 
-    def failed(message: str) -> None:
-        print(f"musings: {' '.join(message.split())}", file=sys.stderr, flush=True)
-
+    # Started by a key press with nothing on screen: the start cue is the user's sign to speak.
     controller = CaptureController(data_dir, settings, device=device, night_mode=args.night,
                                    stop_on_silence=args.stop_on_silence, on_memo=memo_made, on_error=failed,
-                                   keep_input_open=(not args.night) if args.keep_mic_open is None else args.keep_mic_open)
+                                   keep_input_open=keep_input_open, recorder=recorder,
+                                   cues=args.start_recording)
     if args.start_recording:
-        controller.start()  # before anything else: the user is already talking
+        failure = controller.start()  # before anything else: the user is waiting to talk
+        if failure is not None:
+            controller.close()
+            return give_up(failure)
     server = InstanceServer(controller)
     try:
         server.start()
@@ -425,9 +491,12 @@ def cmd_listen(args, data_dir: Path) -> int:
         controller.close()
         if args.start_recording:  # two `record --toggle` raced to start a listener: pass this one on
             reply = send_command("toggle")
+            report.send(reply or {"ok": False, "state": "idle", "error": str(error)})
             return 0 if reply and reply.get("ok") else 1
         print(f"musings: {error}", file=sys.stderr)
         return 1
+    report.send({"ok": True, "state": controller.state})
+    done = threading.Event()
     hotkey = None
     try:
         controller.preload()
@@ -468,12 +537,15 @@ def cmd_devices(args, data_dir: Path) -> int:
 
 
 def cmd_status(args, data_dir: Path) -> int:
-    db = open_database(data_dir)
+    db = open_database(data_dir, read_only=True)
     counts = store.status_counts(db)
     problems = store.list_problems(db)
+    unfinished = unfinished_recordings(data_dir)  # a crash's recordings, not memos yet
     if args.json:
         _print_json({"data_dir": str(data_dir), "memos": counts, "audio_seconds": store.total_duration(db),
-                     "problems": [{"path": path, "reason": reason} for path, reason in problems]})
+                     "problems": [{"path": path, "reason": reason} for path, reason in problems],
+                     "unfinished_recordings": [{"path": str(r.path), "bytes": r.size, "in_use": r.in_use}
+                                               for r in unfinished]})
         return 0
     print(f"Data folder: {data_dir}")
     print(f"Memos: {sum(counts.values())} ({', '.join(f'{n} {s}' for s, n in counts.items() if n)}), "
@@ -483,6 +555,31 @@ def cmd_status(args, data_dir: Path) -> int:
         print(f"{queued} waiting to be transcribed: run `musings import` to resume")
     for path, reason in problems[:20]:
         print(f"problem: {path}: {reason}")
+    if unfinished:
+        print(f"{len(unfinished)} unfinished recording(s) waiting in {inbox_dir(data_dir)}: "
+              "run `musings import` to recover them")
+    for recording in unfinished[:20]:
+        print(f"unfinished: {recording.path}" + ("  (being recorded now?)" if recording.in_use else ""))
+    return 0
+
+
+def cmd_repair(args, data_dir: Path) -> int:
+    from app.repair import repair_library
+
+    report = repair_library(data_dir)
+    if args.json:
+        _print_json(asdict(report))
+        return 0
+    if report.damaged_kept_as:
+        print(f"The damaged database is kept as {report.damaged_kept_as}; a new one was made.")
+    if report.added:
+        salvaged = f", {report.salvaged} with their names and dates from the damaged file" if report.salvaged else ""
+        print(f"{report.added} recording(s) from the library added as memos{salvaged}. "
+              f"Run `musings import` to transcribe them.")
+    for path, reason in report.unusable:
+        print(f"not added: {path}: {reason}")
+    if not report.damaged_kept_as and not report.added:
+        print(f"Nothing to repair: the database in {data_dir} is fine and knows every recording in the library.")
     return 0
 
 
@@ -532,6 +629,13 @@ def _highlight(snippet: str, start: str, end: str) -> str:
     return snippet.replace(store.HIGHLIGHT_START, start).replace(store.HIGHLIGHT_END, end)
 
 
+def _shown_snippet(snippet: str, start: str, end: str) -> str:
+    """A search snippet for the terminal: hits between `start` and `end`, the memo's own text made safe."""
+    pieces = snippet.replace(store.HIGHLIGHT_END, store.HIGHLIGHT_START).split(store.HIGHLIGHT_START)
+    # split() alternates: text, hit, text, hit...
+    return "".join(f"{start}{one_line(piece)}{end}" if n % 2 else one_line(piece) for n, piece in enumerate(pieces))
+
+
 def _print_json(value) -> None:
     json.dump(value, sys.stdout, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
@@ -540,7 +644,7 @@ def _print_json(value) -> None:
 COMMANDS = {"import": cmd_import, "list": cmd_list, "show": cmd_show, "search": cmd_search, "status": cmd_status,
             "themes": cmd_themes, "theme": cmd_theme, "move": cmd_move, "title": cmd_title, "edit": cmd_edit, "related": cmd_related, "export": cmd_export,
             "record": cmd_record, "devices": cmd_devices, "listen": cmd_listen,
-            "install-desktop": cmd_install_desktop, "uninstall-desktop": cmd_uninstall_desktop}
+            "install-desktop": cmd_install_desktop, "uninstall-desktop": cmd_uninstall_desktop, "repair": cmd_repair}
 
 if __name__ == "__main__":
     sys.exit(main())

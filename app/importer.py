@@ -16,6 +16,7 @@ import importlib
 import logging
 import os
 import sqlite3
+import stat
 import threading
 import time
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from audio.transcribe import Transcriber, TranscriptionSettings
 from storage import memos as store
 from storage.db import StorageError, describe_storage_error, open_database
 from storage.library import copy_into_library, hash_file, library_path_for, remove_partial_copies
+from storage.owners import OwnerLock, owner_alive
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +143,10 @@ class Importer:
 
     def register(self, path: Path) -> int | None:
         """identify + probe + store one file; returns the memo id, or None if skipped or failed."""
+        shown = shown_path(path)
+        reason = not_a_regular_file(path)  # a FIFO swapped in after the scan would block the hashing
+        if reason:
+            return self._problem(path, reason)
         try:
             content_hash = hash_file(path)
         except FileNotFoundError:
@@ -149,43 +155,57 @@ class Importer:
             return self._problem(path, f"cannot read the file ({error.strerror})")
         existing = store.find_by_hash(self.db, content_hash)
         if existing is not None and existing.status != store.FAILED:
-            self._emit(ImportEvent("skipped", str(path), f"already imported as memo {existing.id}", existing.id))
+            self._emit(ImportEvent("skipped", shown, f"already imported as memo {existing.id}", existing.id))
             return None
         try:
             info = probe(path)
         except AudioError as error:
             return self._problem(path, str(error))
         if existing is not None:  # failed before: try again, perhaps with another model
-            self._write(store.set_status, self.db, existing.id, store.PENDING)
+            self._write(store.requeue_failed, self.db, existing.id)
             return existing.id
         recorded_at = info.recorded_at or file_mtime(path)
         relative = library_path_for(content_hash, path.suffix)
         self._write(copy_into_library, self.data_dir, path, relative)
+        full_path = path.resolve()
+        exact = os.fsencode(full_path)
         memo = store.NewMemo(
             content_hash=content_hash,
-            original_name=path.name,
-            original_path=str(path.resolve()),
+            original_name=shown_path(path.name),
+            original_path=shown_path(full_path),
             library_path=relative,
             recorded_at=recorded_at.isoformat(timespec="seconds"),
             recorded_at_source="metadata" if info.recorded_at else "mtime",
             duration=round(info.duration, 3),
+            original_path_bytes=None if _is_utf8(exact) else exact,
         )
         memo_id = self._write(store.add_memo, self.db, memo)
-        self._emit(ImportEvent("queued", str(path), None, memo_id, info.duration))
+        if memo_id is None:  # another import (or a recording) added the same recording meanwhile
+            existing = store.find_by_hash(self.db, content_hash)
+            self._emit(ImportEvent("skipped", shown, f"already imported as memo {existing.id}", existing.id))
+            return None
+        self._emit(ImportEvent("queued", shown, None, memo_id, info.duration))
         return memo_id
 
     def transcribe_pending(self) -> None:
         """Transcribe the queue: pending memos and any a killed run left `transcribing`."""
         queue = store.memos_to_transcribe(self.db)
         self.progress = ImportProgress(files_total=len(queue), seconds_total=sum(m.duration or 0 for m in queue))
-        if queue:
-            self.transcriber  # a wrong model choice stops here, before any memo is touched
-        for memo in queue:
-            self._transcribe(memo)
+        if not queue:
+            return
+        self.transcriber  # a wrong model choice stops here, before any memo is touched
+        # Our claims stay ours while this lock is held; if this run dies, the next one takes them over.
+        alive = lambda token: owner_alive(self.data_dir, token)  # noqa: E731
+        with self._write(OwnerLock, self.data_dir) as owner:
+            for memo in queue:
+                if self._write(store.claim_for_transcription, self.db, memo.id, owner.token, alive):
+                    self._transcribe(memo)
+                else:  # done meanwhile, or being transcribed by another import right now
+                    self.progress.files_total -= 1
+                    self.progress.seconds_total -= memo.duration or 0
 
     def _transcribe(self, memo: store.Memo) -> None:
         path = self.data_dir / memo.library_path
-        self._write(store.set_status, self.db, memo.id, store.TRANSCRIBING)
         self._emit(ImportEvent("started", memo.original_name, None, memo.id, memo.duration or 0))
         try:
             segments = list(self._segments_with_progress(path, memo))
@@ -228,9 +248,9 @@ class Importer:
     # -- plumbing -----------------------------------------------------------------------------
 
     def _problem(self, path: Path, reason: str) -> None:
-        self._emit(ImportEvent("failed", str(path), reason))
+        self._emit(ImportEvent("failed", shown_path(path), reason))
         try:
-            store.record_problem(self.db, str(path), reason)
+            store.record_problem(self.db, shown_path(path), reason)
         except sqlite3.Error:
             log.debug("could not record the problem with %s", path, exc_info=True)
         return None
@@ -262,11 +282,43 @@ def scan(paths: Iterable[Path], emit: Callable[[ImportEvent], None]) -> Iterator
         elif root.exists():
             yield from _audio_or_skip(root, emit)
         else:
-            emit(ImportEvent("failed", str(root), "no such file or folder"))
+            emit(ImportEvent("failed", shown_path(root), "no such file or folder"))
 
 
 def _audio_or_skip(path: Path, emit: Callable[[ImportEvent], None]) -> Iterator[Path]:
-    if looks_like_audio(path):
+    reason = not_a_regular_file(path)
+    if reason:
+        emit(ImportEvent("skipped", shown_path(path), reason))
+    elif looks_like_audio(path):
         yield path
     else:
-        emit(ImportEvent("skipped", str(path), f"not an audio file ({path.suffix or 'no extension'})"))
+        emit(ImportEvent("skipped", shown_path(path), f"not an audio file ({path.suffix or 'no extension'})"))
+
+
+_FILE_KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+               (stat.S_ISBLK, "a device"))
+
+
+def not_a_regular_file(path: Path) -> str | None:
+    """Why `path` is not a regular file (reading a FIFO or a device would block or never end), or None."""
+    try:
+        mode = os.stat(path).st_mode  # follows symbolic links: a link to a recording is fine
+    except OSError:
+        return None  # vanished or unreadable: the next stage says so
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a file")
+    return f"not a regular file ({kind})"
+
+
+def shown_path(path: Path | str) -> str:
+    """`path` as text that can always be stored and printed: bytes that are not UTF-8 become \\xNN escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

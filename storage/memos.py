@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Iterable, Protocol, Sequence
+from typing import Callable, Iterable, Protocol, Sequence
 
 import sqlite_utils
 
@@ -43,6 +43,8 @@ class NewMemo:
     recorded_at: str
     recorded_at_source: str
     duration: float | None
+    # The exact bytes of the original path when they are not valid UTF-8; `original_path` is then readable.
+    original_path_bytes: bytes | None = None
 
 
 @dataclass
@@ -110,12 +112,29 @@ def find_by_hash(db: sqlite_utils.Database, content_hash: str) -> Memo | None:
     return _memo(rows[0]) if rows else None
 
 
-def add_memo(db: sqlite_utils.Database, memo: NewMemo) -> int:
-    """Insert a pending memo and return its id (the caller checked the hash is new)."""
+def add_memo(db: sqlite_utils.Database, memo: NewMemo) -> int | None:
+    """Insert a pending memo and return its id; None if a memo with this hash exists (another import's)."""
+    record = {**memo.__dict__, "status": PENDING, "imported_at": _now()}
     with db.atomic():
-        table = db["memos"].insert({**memo.__dict__, "status": PENDING, "imported_at": _now()})
+        # One statement: of two imports adding the same recording at once, one adds it, the other gets None.
+        cursor = db.execute(
+            f"INSERT INTO memos ({', '.join(record)}) VALUES ({', '.join('?' * len(record))}) "
+            "ON CONFLICT (content_hash) DO NOTHING",
+            list(record.values()),
+        )
+        if cursor.rowcount != 1:
+            return None
+        memo_id = cursor.lastrowid
         db["import_problems"].delete_where("path = ?", [memo.original_path])
-    return table.last_pk
+    return memo_id
+
+
+def original_path_bytes(db: sqlite_utils.Database, memo_id: int) -> bytes | None:
+    """The exact original path, as bytes (for names that are not valid UTF-8, which `original_path` escapes)."""
+    row = db.execute("SELECT original_path, original_path_bytes FROM memos WHERE id = ?", [memo_id]).fetchone()
+    if row is None:
+        return None
+    return row[1] if row[1] is not None else row[0].encode("utf-8")
 
 
 def get_memo(db: sqlite_utils.Database, memo_id: int) -> Memo | None:
@@ -127,6 +146,34 @@ def set_status(db: sqlite_utils.Database, memo_id: int, status: str, error: str 
     assert status in STATUSES, status
     with db.atomic():
         db["memos"].update(memo_id, {"status": status, "error": error})
+
+
+def requeue_failed(db: sqlite_utils.Database, memo_id: int) -> None:
+    """A failed memo back to pending (to try again), unless another import already took it up."""
+    with db.atomic():
+        db.execute("UPDATE memos SET status = ?, error = NULL WHERE id = ? AND status = ?", [PENDING, memo_id, FAILED])
+
+
+def claim_for_transcription(
+    db: sqlite_utils.Database, memo_id: int, owner: str, owner_alive: Callable[[str | None], bool]
+) -> bool:
+    """Mark the memo `transcribing` by `owner`; False if it is done, or being transcribed by a live owner.
+
+    A memo left `transcribing` by an owner that is gone (a killed run) is taken over.
+    """
+    row = db.execute("SELECT status, claimed_by FROM memos WHERE id = ?", [memo_id]).fetchone()
+    if row is None:
+        return False
+    status, claimed_by = row
+    if status not in (PENDING, TRANSCRIBING) or (status == TRANSCRIBING and owner_alive(claimed_by)):
+        return False
+    with db.atomic():
+        # Compare and set in one statement: of two importers racing for the memo, exactly one gets it.
+        cursor = db.execute(
+            "UPDATE memos SET status = ?, error = NULL, claimed_by = ? WHERE id = ? AND status = ? AND claimed_by IS ?",
+            [TRANSCRIBING, owner, memo_id, status, claimed_by],
+        )
+    return cursor.rowcount == 1
 
 
 def memos_to_transcribe(db: sqlite_utils.Database) -> list[Memo]:

@@ -95,3 +95,33 @@ def m002_themes_titles_embeddings(db: sqlite_utils.Database) -> None:
 def m003_segment_edits(db: sqlite_utils.Database) -> None:
     # The user's wording of a segment; NULL = not edited. `text` stays what Whisper heard.
     db["segments"].add_column("edited_text", str)
+
+
+@migrations()
+def m004_exact_original_paths_and_claims(db: sqlite_utils.Database) -> None:
+    # The original path's exact bytes when it is not valid UTF-8 (original_path then holds a readable
+    # form with \xNN escapes); NULL = original_path is exact.
+    db["memos"].add_column("original_path_bytes", bytes)
+    # The importer transcribing a memo (a storage.owners token): a live one's memo is left alone.
+    db["memos"].add_column("claimed_by", str)
+
+
+@migrations()
+def m005_memos_point_at_existing_themes(db: sqlite_utils.Database) -> None:
+    # Memos left pointing at a theme that no longer exists (`theme merge 3 3` deleted it) were shown
+    # nowhere but "All": they go back to Unsorted, for the next re-clustering to place.
+    db.execute("UPDATE memos SET theme_id = NULL, theme_pinned = 0 "
+               "WHERE theme_id IS NOT NULL AND theme_id NOT IN (SELECT id FROM themes)")
+    # A foreign key would need the memos table rebuilt (SQLite can't add one to a table), FTS triggers and
+    # all; these triggers give the same guarantee: no write leaves a memo in a theme that does not exist.
+    missing = "NEW.theme_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM themes WHERE id = NEW.theme_id)"
+    for event in ("INSERT", "UPDATE OF theme_id"):
+        name = "memos_theme_exists_" + event.split()[0].lower()
+        db.execute(f"CREATE TRIGGER {name} BEFORE {event} ON memos WHEN {missing} "
+                   "BEGIN SELECT RAISE(ABORT, 'no such theme'); END")
+    db.execute("CREATE TRIGGER themes_in_use_kept BEFORE DELETE ON themes "
+               "WHEN EXISTS (SELECT 1 FROM memos WHERE theme_id = OLD.id) "
+               "BEGIN SELECT RAISE(ABORT, 'the theme still holds memos'); END")
+    db.execute("CREATE TRIGGER themes_in_use_keep_id BEFORE UPDATE OF id ON themes "
+               "WHEN OLD.id != NEW.id AND EXISTS (SELECT 1 FROM memos WHERE theme_id = OLD.id) "
+               "BEGIN SELECT RAISE(ABORT, 'the theme still holds memos'); END")
