@@ -23,6 +23,8 @@ from audio.transcribe import TranscriptionSettings  # noqa: E402
 
 
 class StartOnly(CaptureController):
+    """Drops each recording at stop: making the memo would only load the CPU between tries."""
+
     def _finish(self, recording) -> None:
         recording.live.finish()
         recording.path.unlink(missing_ok=True)

@@ -32,22 +32,11 @@ sys.path.insert(0, str(ROOT))
 
 import sounddevice as sd  # noqa: E402
 
-from app.controller import CaptureController  # noqa: E402
 from audio.recorder import Recorder  # noqa: E402
 from audio.transcribe import TranscriptionSettings  # noqa: E402
+from bench_capture import StartOnly  # noqa: E402  (drops each recording at stop)
 
 
-class StartOnly(CaptureController):
-    """Drops each recording at stop: making the memo would only load the CPU between tries."""
-
-    def _finish(self, recording) -> None:
-        recording.live.finish()
-        recording.path.unlink(missing_ok=True)
-        with self._lock:
-            self._own_paths.discard(recording.path)
-            self._unfinished -= 1
-            if self._unfinished == 0 and self._recording is None:
-                self._state = "idle"
 
 
 def baseline_latency(device_index: int, rate: int) -> float:
@@ -77,7 +66,7 @@ def recorder_latency(recorder: Recorder, path: Path) -> float:
     return latency
 
 
-def hotkey_latency(controller: CaptureController) -> float:
+def hotkey_latency(controller: StartOnly) -> float:
     pressed = time.perf_counter()
     state = controller.toggle()  # returns once the first sample is in (or the start failed)
     latency = controller._recording.recorder.first_sample_at - pressed if state == "recording" else float("nan")

@@ -46,15 +46,21 @@ def gui_env(tmp_path, monkeypatch) -> Path:
     return settings
 
 
-@pytest.fixture
-def window(qtbot, library_copy, gui_env):
+def open_window(qtbot, data_dir, gui_env):
+    """The real main window on `data_dir`, shown and exposed."""
     from app.gui.main_window import MainWindow
     from app.gui.settings import SettingsStore
 
-    main = MainWindow(library_copy, SettingsStore(gui_env))
+    main = MainWindow(data_dir, SettingsStore(gui_env))
     qtbot.addWidget(main)
     main.show()
     qtbot.waitExposed(main)
+    return main
+
+
+@pytest.fixture
+def window(qtbot, library_copy, gui_env):
+    main = open_window(qtbot, library_copy, gui_env)
     yield main
     main.close()
 

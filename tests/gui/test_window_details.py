@@ -13,18 +13,7 @@ from app.gui.settings_dialog import SettingsDialog
 from organize.embeddings import MODEL_NAME
 from storage import memos as store
 from storage import organizing as org
-from tests.gui.conftest import wait_idle
-
-
-def open_window(qtbot, data_dir, gui_env):
-    from app.gui.main_window import MainWindow
-    from app.gui.settings import SettingsStore
-
-    main = MainWindow(data_dir, SettingsStore(gui_env))
-    qtbot.addWidget(main)
-    main.show()
-    qtbot.waitExposed(main)
-    return main
+from tests.gui.conftest import open_window, wait_idle
 
 
 def test_the_first_theme_of_a_library_can_be_selected(qtbot, library_copy, gui_env):
