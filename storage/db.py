@@ -48,13 +48,13 @@ def open_database(data_dir: Path, *, read_only: bool = False, rebuilding: bool =
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         check_not_damaged(conn, path)  # before the pragmas below, which write to the file
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
+        _when_unlocked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
         # NORMAL is durable across application crashes in WAL mode; only an OS crash can lose
         # the last commits, never corrupt the file.
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         db = sqlite_utils.Database(conn)
-        _apply_migrations(db)
+        _when_unlocked(lambda: _apply_migrations(db))
     except StorageError:
         raise
     except (OSError, sqlite3.OperationalError) as error:
@@ -62,6 +62,21 @@ def open_database(data_dir: Path, *, read_only: bool = False, rebuilding: bool =
     except sqlite3.DatabaseError as error:
         raise DamagedDatabase(damaged_message(path, error)) from error
     return db
+
+
+def _when_unlocked(step, seconds: float = BUSY_TIMEOUT_MS / 1000):
+    """Run `step`, retrying while another process holds the lock: switching a new file to WAL does not
+    wait on the busy timeout, so two processes opening a new library at once saw 'database is locked'."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _apply_migrations(db: sqlite_utils.Database) -> None:
