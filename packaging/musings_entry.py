@@ -2,6 +2,7 @@
 import multiprocessing
 import sys
 
+import privacy  # noqa: F401  first: telemetry off before any library loads (app imports it too)
 from app.cli import main
 
 if __name__ == "__main__":

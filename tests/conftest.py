@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+import privacy  # noqa: F401  telemetry off for tests that load faster-whisper directly
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 
