@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import sqlite_utils
@@ -67,8 +68,6 @@ def open_database(data_dir: Path, *, read_only: bool = False, rebuilding: bool =
 def _when_unlocked(step, seconds: float = BUSY_TIMEOUT_MS / 1000):
     """Run `step`, retrying while another process holds the lock: switching a new file to WAL does not
     wait on the busy timeout, so two processes opening a new library at once saw 'database is locked'."""
-    import time
-
     deadline = time.monotonic() + seconds
     while True:
         try:

@@ -34,6 +34,27 @@ def finish(child: subprocess.Popen) -> tuple[int, dict, str]:
     return child.returncode, json.loads(out) if out.strip() else {}, err
 
 
+def inbox_of(tmp_path: Path, clips: list[Path]) -> Path:
+    """A folder holding copies of `clips`."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for clip in clips:
+        shutil.copy(clip, folder / clip.name)
+    return folder
+
+
+def assert_each_clip_imported_once(data_dir: Path, clips: list[Path], children: list[subprocess.Popen]) -> None:
+    """Every run ends cleanly and each recording was transcribed by exactly one of them, never by two."""
+    outcomes = [finish(child) for child in children]
+    for code, _, err in outcomes:
+        assert code == 0 and "Traceback" not in err, err
+    rows = memo_rows(data_dir)
+    assert sorted(r["original_name"] for r in rows) == sorted(c.name for c in clips)
+    assert {r["status"] for r in rows} == {"done"}
+    transcribed = [e["memo_id"] for _, report, _ in outcomes for e in report["events"] if e["kind"] == "done"]
+    assert sorted(transcribed) == sorted(r["id"] for r in rows)
+
+
 # -- item 7: names that are not UTF-8 -------------------------------------------------------------
 
 def test_a_file_name_that_is_not_utf8_is_imported_and_its_exact_name_kept(tmp_path, data_dir):
@@ -97,43 +118,19 @@ def test_a_named_pipe_called_wav_is_skipped_with_the_reason(tmp_path, data_dir):
 # -- item 8: imports at the same time -------------------------------------------------------------
 
 def test_two_imports_of_the_same_folder_at_once_import_each_file_once(tmp_path, data_dir):
-    folder = tmp_path / "inbox"
-    folder.mkdir()
     clips = CLIPS[:8]
-    for clip in clips:
-        shutil.copy(clip, folder / clip.name)
-
+    folder = inbox_of(tmp_path, clips)
     first, second = (musings_child(data_dir, "import", str(folder), "--json") for _ in range(2))
-    outcomes = [finish(first), finish(second)]
-    for code, _, err in outcomes:
-        assert code == 0 and "Traceback" not in err, err
-    rows = memo_rows(data_dir)
-    assert sorted(r["original_name"] for r in rows) == sorted(c.name for c in clips)
-    assert {r["status"] for r in rows} == {"done"}
-    # Each recording transcribed by exactly one of the two runs, never by both.
-    transcribed = [e["memo_id"] for _, report, _ in outcomes for e in report["events"] if e["kind"] == "done"]
-    assert sorted(transcribed) == sorted(r["id"] for r in rows)
+    assert_each_clip_imported_once(data_dir, clips, [first, second])
     assert not list((data_dir / "library").rglob("*.partial"))
 
 
 def test_an_import_while_another_process_adds_the_same_file(tmp_path, data_dir):
-    folder = tmp_path / "inbox"
-    folder.mkdir()
     clips = CLIPS[:6]
-    for clip in clips:
-        shutil.copy(clip, folder / clip.name)
-    last = folder / clips[-1].name
-
+    folder = inbox_of(tmp_path, clips)
     whole = musings_child(data_dir, "import", str(folder), "--json")
-    single = musings_child(data_dir, "import", str(last), "--json")
-    outcomes = [finish(whole), finish(single)]
-    for code, _, err in outcomes:
-        assert code == 0 and "Traceback" not in err, err
-    rows = memo_rows(data_dir)
-    assert sorted(r["original_name"] for r in rows) == sorted(c.name for c in clips)
-    assert {r["status"] for r in rows} == {"done"}
-    transcribed = [e["memo_id"] for _, report, _ in outcomes for e in report["events"] if e["kind"] == "done"]
-    assert sorted(transcribed) == sorted(r["id"] for r in rows)
+    single = musings_child(data_dir, "import", str(folder / clips[-1].name), "--json")
+    assert_each_clip_imported_once(data_dir, clips, [whole, single])
 
 
 COPY_IN_CHILD = """
