@@ -17,6 +17,8 @@ import sysconfig
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.export_files import file_mode, write_atomic
+
 log = logging.getLogger(__name__)
 
 APP_ID = "musings"
@@ -129,7 +131,7 @@ def install_desktop(*, autostart: bool = False, dirs: XdgDirs | None = None,
     try:
         for path, content in planned.items():
             created_dirs += [d for d in _make_parents(path.parent) if d not in created_dirs]
-            _write_atomically(path, content)
+            write_atomic(path, content, file_mode())
             written[path] = _sha256(content)
             change.written.append(path)
     finally:
@@ -214,16 +216,6 @@ def _make_parents(folder: Path) -> list[Path]:
     return list(reversed(missing))
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        partial.write_bytes(content)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
 def _read_manifest(dirs: XdgDirs) -> tuple[dict[Path, str], list[Path]]:
     """(file -> sha256 as written, folders install created) from the last install."""
     try:
@@ -242,7 +234,7 @@ def _write_manifest(dirs: XdgDirs, written: dict[Path, str], created_dirs: list[
     files = [{"path": str(path), "sha256": digest} for path, digest in written.items()]
     content = json.dumps({"version": MANIFEST_VERSION, "files": files,
                           "created_dirs": [str(folder) for folder in created_dirs]}, indent=2) + "\n"
-    _write_atomically(dirs.manifest, content.encode())
+    write_atomic(dirs.manifest, content.encode(), file_mode())
 
 
 def _remove_if_ours(path: Path, digest: str, change: DesktopChange) -> None:
