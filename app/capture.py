@@ -277,7 +277,21 @@ def _import_recordings(data_dir: Path, settings: TranscriptionSettings, transcri
     known = {(data_dir / library_path_for(hashes[path], path.suffix)).resolve(): segments
              for path, segments in live_segments.items()}
     memo_id = None
-    with Importer(data_dir, settings, transcriber=_TranscriptReuse(transcriber, settings, known)) as importer:
+    paths_of_memos: dict[int, Path] = {}
+    by_hash = {content_hash: path for path, content_hash in hashes.items()}
+
+    def leave_when_made(event, _progress) -> None:
+        # The memo is made (its audio in the library, its transcript stored): the inbox file goes now,
+        # not after the organize stage, which can take many seconds more.
+        if event.kind in ("queued", "skipped") and event.memo_id is not None:
+            memo = store.get_memo(importer.db, event.memo_id)
+            if memo is not None and memo.content_hash in by_hash:
+                paths_of_memos[memo.id] = by_hash[memo.content_hash]
+        elif event.kind in ("done", "empty") and event.memo_id in paths_of_memos:
+            paths_of_memos.pop(event.memo_id).unlink(missing_ok=True)
+
+    with Importer(data_dir, settings, transcriber=_TranscriptReuse(transcriber, settings, known),
+                  on_event=leave_when_made) as importer:
         importer.run(paths)
         for path in paths:
             memo = store.find_by_hash(importer.db, hashes[path])
