@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Iterator
 from audio.decode import AudioError, file_mtime, looks_like_audio, probe
 from audio.transcribe import Transcriber, TranscriptionSettings
 from storage import memos as store
-from storage.db import StorageError, describe_storage_error, open_database
+from storage.db import StorageError, describe_storage_error, open_database, when_unlocked
 from storage.library import copy_into_library, hash_file, library_path_for, remove_partial_copies
 from storage.owners import OwnerLock, owner_alive
 
@@ -257,8 +257,8 @@ class Importer:
 
     def _write(self, function, *args, **kwargs):
         """Run a write to the data folder; a full or read-only disk stops the import with a clear reason."""
-        try:
-            return function(*args, **kwargs)
+        try:  # another import or a recording may hold the lock for a moment: wait for it, then write
+            return when_unlocked(lambda: function(*args, **kwargs), self.db.conn)
         except (OSError, sqlite3.OperationalError) as error:
             if isinstance(error, OSError) and error.errno not in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT):
                 raise

@@ -47,15 +47,15 @@ def open_database(data_dir: Path, *, read_only: bool = False, rebuilding: bool =
             _check_not_lost(data_dir)
         create_private_file(path)  # SQLite makes a new database 0644, and its -wal and -shm take its mode
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-        check_not_damaged(conn, path)  # before the pragmas below, which write to the file
+        when_unlocked(lambda: check_not_damaged(conn, path))  # before the pragmas below, which write to the file
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        _when_unlocked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
+        when_unlocked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
         # NORMAL is durable across application crashes in WAL mode; only an OS crash can lose
         # the last commits, never corrupt the file.
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         db = sqlite_utils.Database(conn)
-        _when_unlocked(lambda: _apply_migrations(db))
+        when_unlocked(lambda: _apply_migrations(db))
     except StorageError:
         raise
     except (OSError, sqlite3.OperationalError) as error:
@@ -65,9 +65,11 @@ def open_database(data_dir: Path, *, read_only: bool = False, rebuilding: bool =
     return db
 
 
-def _when_unlocked(step, seconds: float = BUSY_TIMEOUT_MS / 1000):
-    """Run `step`, retrying while another process holds the lock: switching a new file to WAL does not
-    wait on the busy timeout, so two processes opening a new library at once saw 'database is locked'."""
+def when_unlocked(step, conn: sqlite3.Connection | None = None, seconds: float = BUSY_TIMEOUT_MS / 1000):
+    """Run `step`, retrying while another process holds the lock. SQLite gives up at once, without waiting
+    on the busy timeout, where waiting could deadlock: switching a new file to WAL, or a transaction that
+    read and then wants to write after another process wrote (two imports at once saw 'database is locked').
+    `conn`'s open transaction is rolled back before each retry; `step` must be safe to run again."""
     deadline = time.monotonic() + seconds
     while True:
         try:
@@ -75,6 +77,8 @@ def _when_unlocked(step, seconds: float = BUSY_TIMEOUT_MS / 1000):
         except sqlite3.OperationalError as error:
             if "locked" not in str(error).lower() or time.monotonic() > deadline:
                 raise
+            if conn is not None and conn.in_transaction:
+                conn.rollback()
             time.sleep(0.05)
 
 
