@@ -15,7 +15,8 @@ import sqlite_utils
 from organize import related as related_memos
 from organize.embeddings import MODEL_NAME, Embedder, EmbedderProcess, resolve_embedder
 from organize.search import fuse_rankings, semantic_scores, top_k
-from organize.themes import Theme, build_themes, centroid, place, stabilise
+from organize.themes import Theme, centroid, place, stabilise
+from organize.tree import build_theme_tree
 from organize.titles import title_for
 from organize.vocabulary import is_junk
 from storage import memos as store
@@ -76,7 +77,10 @@ class Organizer:
         return len(todo)
 
     def _place(self, vectors: dict[int, np.ndarray]) -> None:
-        themes = [t for t in org.list_themes(self.db) if t.centroid is not None]
+        """Each new memo into its nearest most specific theme (a sub-theme, or a broad theme without any)."""
+        every = org.list_themes(self.db)
+        parents = {t.parent_id for t in every if t.parent_id is not None}
+        themes = [t for t in every if t.centroid is not None and t.id not in parents]
         if not themes:
             return
         centroids = np.stack([t.centroid for t in themes])
@@ -114,15 +118,24 @@ class Organizer:
         placed = [current[m].theme_id if m in current else None for m in ids]  # None: imported meanwhile
         before = np.array([-1 if theme_id is None else theme_id for theme_id in placed])
         existing = [t for t in org.list_themes(self.db) if t.id in snapshot.theme_ids]
-        previous = [Theme(t.id, t.centroid, np.flatnonzero(before == t.id).tolist(), t.name)
+        known = {t.id for t in existing if t.centroid is not None}
+        previous = [Theme(t.id, t.centroid, np.flatnonzero(before == t.id).tolist(), t.name,
+                          t.parent_id if t.parent_id in known else None)
                     for t in existing if t.centroid is not None]
-        model = build_themes(vectors, texts, seed=0, pinned=pinned, previous=previous)
+        model = build_theme_tree(vectors, texts, seed=0, pinned=pinned, previous=previous)
         pinned_mask = np.zeros(len(ids), dtype=bool)
         pinned_mask[list(pinned)] = True
-        labels = _keep_named_themes(stabilise(model.labels, before, vectors), before, existing, pinned_mask)
+        # A memo whose former theme became the broad theme of its new sub-theme has not moved.
+        tree_parent = {t.theme_key: t.parent_key for t in model.themes}
+        hint = np.array([new if tree_parent.get(int(new)) == old != -1 else old
+                         for new, old in zip(model.labels, before)])
+        labels = _keep_named_themes(stabilise(model.labels, hint, vectors), before, existing, pinned_mask)
         names = {t.id: t.name for t in existing} | {t.theme_key: t.name for t in model.themes}
-        themes = {int(key): (names[key], centroid(vectors[labels == key]))
-                  for key in sorted(set(labels.tolist()) - {-1})}
+        parent_of = _parents(model, existing, labels)
+        themes = {}
+        for key in sorted(set(labels.tolist()) - {-1} | {p for p in parent_of.values() if p is not None}):
+            under = (labels == key) | np.isin(labels, [k for k, p in parent_of.items() if p == key])
+            themes[int(key)] = (names[key], centroid(vectors[under]), parent_of.get(key))
         assignments = {memo_id: (None if label < 0 else int(label)) for memo_id, label in zip(ids, labels)}
         org.save_themes(self.db, themes, assignments, based_on=snapshot)
         return len(themes)
@@ -155,6 +168,24 @@ class Organizer:
                    else "keyword" if memo_id in snippets else "semantic")
             results.append(SearchResult(memo, snippets.get(memo_id) or _opening(memo.transcript), how))
         return results
+
+
+def _parents(model, existing: list[org.ThemeRecord], labels: np.ndarray) -> dict[int, int | None]:
+    """Every theme's parent: the tree's, except that a sub-theme of a broad theme the user named stays under
+    it; for a theme kept from before that the tree did not make (memos stayed, or the user named it), its
+    former parent if that is still a broad theme, else none."""
+    parent_of = {t.theme_key: t.parent_key for t in model.themes}
+    named = {t.id for t in existing if t.name_edited}
+    for theme in existing:  # a broad theme the user named keeps its sub-themes
+        if (theme.parent_id in named and parent_of.get(theme.parent_id, 0) is None and theme.id in parent_of
+                and not any(p == theme.id for p in parent_of.values())):
+            parent_of[theme.id] = theme.parent_id
+    for theme in existing:
+        if theme.id in parent_of or not (labels == theme.id).any():
+            continue
+        parent = theme.parent_id
+        parent_of[theme.id] = parent if parent in parent_of and parent_of[parent] is None else None
+    return parent_of
 
 
 def _keep_named_themes(labels: np.ndarray, before: np.ndarray, themes: list[org.ThemeRecord],

@@ -1,43 +1,74 @@
-"""Theme names: 2-4 words from the theme's own memos, by class-based TF-IDF (c-TF-IDF).
+"""Theme names: 2-4 words that tell a theme apart from its siblings, in Title Case.
 
-Every theme's memos are concatenated into one document; a term scores high when it is
-frequent in that theme and rare across themes (BERTopic's c-TF-IDF). Uni- and bigrams are
-candidates; the name is built from the best terms without repeating a word.
+Each theme's memos are joined into one document and its terms scored by class-based TF-IDF (c-TF-IDF,
+as BERTopic does) against the documents of its *siblings*: broad themes against each other, a broad
+theme's sub-themes against each other. So "Robot Hand" names a sub-theme of "Robots" only if the hand is
+what sets it apart from the other robot memos. Candidates are single words and two-word phrases
+(phrases are preferred: "language models" says more than "models"), never a stop word, speech filler or
+generic word ("people", "time", "way"...), and never a term heard in only one memo (likely misrecognised:
+"nerema's"). A sub-theme's name shares no word with its parent's, and siblings get different names.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
-from organize.vocabulary import NAME_WORD_PATTERN, STOP_WORDS
+from organize.vocabulary import GENERIC_WORDS, NAME_WORD_PATTERN, STOP_WORDS
 
 log = logging.getLogger(__name__)
 
 MIN_NAME_WORDS = 2
 MAX_NAME_WORDS = 4
-FALLBACK_NAME = "miscellaneous notes"
+FALLBACK_NAME = "Miscellaneous Notes"
+# A two-word phrase's score is multiplied by this: "robot hand" over "robot" when both are as specific.
+PHRASE_BONUS = 1.5
+# A term must occur in at least this many memos of the library to name anything.
+MIN_TERM_MEMOS = 2
+_SMALL_WORDS = frozenset("a an and as at by for in of on or the to vs".split())
 
 
-def _vectorizer() -> CountVectorizer:
+def _vectorizer(vocabulary=None) -> CountVectorizer:
     return CountVectorizer(
         ngram_range=(1, 2),
-        stop_words=sorted(STOP_WORDS),
+        stop_words=sorted(STOP_WORDS | GENERIC_WORDS),
         token_pattern=NAME_WORD_PATTERN.pattern,
         lowercase=True,
+        vocabulary=vocabulary,
     )
 
 
-def class_tfidf(texts: list[str], labels: np.ndarray) -> tuple[list[int], list[str], np.ndarray]:
+def namable_terms(texts: list[str]) -> list[str]:
+    """Terms (words and two-word phrases) heard in at least MIN_TERM_MEMOS of the memos."""
+    try:
+        counts = _vectorizer().fit(texts)
+    except ValueError:  # nothing but stop words anywhere
+        return []
+    matrix = counts.transform(texts)
+    in_memos = np.asarray((matrix > 0).sum(axis=0)).ravel()
+    terms = counts.get_feature_names_out()
+    return [str(t) for t, n in zip(terms, in_memos) if n >= MIN_TERM_MEMOS and not _generic(str(t))]
+
+
+def _generic(term: str) -> bool:
+    return any(w in GENERIC_WORDS or w in STOP_WORDS for w in term.split())
+
+
+def class_tfidf(texts: list[str], labels: np.ndarray, vocabulary: list[str] | None = None
+                ) -> tuple[list[int], list[str], np.ndarray]:
     """c-TF-IDF matrix: (theme labels, vocabulary, scores[theme, term]); label -1 ignored."""
+    labels = np.asarray(labels)
     keys = sorted({int(x) for x in labels if x >= 0})
     documents = [" ".join(t for t, l in zip(texts, labels) if l == key) for key in keys]
-    vectorizer = _vectorizer()
+    if vocabulary is not None and not vocabulary:
+        return keys, [], np.zeros((len(keys), 0))
+    vectorizer = _vectorizer(vocabulary)
     try:
         counts = vectorizer.fit_transform(documents).toarray().astype(np.float64)
-    except ValueError:  # nothing but stop words anywhere
+    except ValueError:
         return keys, [], np.zeros((len(keys), 0))
     tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
     average_words = counts.sum() / max(len(keys), 1)
@@ -45,30 +76,91 @@ def class_tfidf(texts: list[str], labels: np.ndarray) -> tuple[list[int], list[s
     return keys, list(vectorizer.get_feature_names_out()), tf * idf
 
 
-def compose_name(ranked_terms: list[str]) -> str:
-    """Join the best terms into 2-4 distinct words, best first."""
+def title_case(words: list[str]) -> str:
+    """'robot hand' -> 'Robot Hand'; small words stay small inside a name."""
+    out = []
+    for i, word in enumerate(words):
+        out.append(word if (i and word in _SMALL_WORDS) else word[:1].upper() + word[1:])
+    return " ".join(out)
+
+
+def compose_name(ranked_terms: list[str], avoid: set[str] = frozenset()) -> str:
+    """Join the best terms into 2-4 distinct words, best first; words in `avoid` are left out."""
     words: list[str] = []
     for term in ranked_terms:
         new = [w for w in term.split() if w not in words]
-        if not new or len(words) + len(new) > MAX_NAME_WORDS:
+        if not new or set(new) & avoid or len(words) + len(new) > MAX_NAME_WORDS:
             continue
         words.extend(new)
         if len(words) >= 3:
             break
     if len(words) < MIN_NAME_WORDS:
-        return FALLBACK_NAME if not words else f"{words[0]} notes"
-    return " ".join(words)
+        return FALLBACK_NAME if not words else title_case([words[0], "notes"])
+    return title_case(words)
 
 
-def name_themes(texts: list[str], labels: np.ndarray, top_terms: int = 8) -> dict[int, str]:
-    """Name every theme label (>= 0) in ``labels`` from the texts carrying that label."""
-    keys, vocabulary, scores = class_tfidf(texts, np.asarray(labels))
+def _ranked(scores: np.ndarray, vocabulary: list[str], top_terms: int) -> list[str]:
+    bonus = np.array([PHRASE_BONUS if " " in term else 1.0 for term in vocabulary])
+    boosted = scores * bonus
+    order = np.argsort(-boosted, kind="stable")[:top_terms]
+    return [vocabulary[i] for i in order if boosted[i] > 0]
+
+
+def name_themes(texts: list[str], labels: np.ndarray, top_terms: int = 12, *,
+                vocabulary: list[str] | None = None, avoid: dict[int, set[str]] | None = None) -> dict[int, str]:
+    """Name every theme label (>= 0) against the other labels given (its siblings).
+
+    ``vocabulary``: the terms allowed (default: those of ``texts`` heard in >= 2 memos); ``avoid``:
+    per label, words its name must not use (its parent's)."""
+    if vocabulary is None:
+        vocabulary = namable_terms(texts)
+    keys, vocabulary, scores = class_tfidf(texts, np.asarray(labels), vocabulary)
     names: dict[int, str] = {}
-    for row, key in enumerate(keys):
-        if not vocabulary:
-            names[key] = FALLBACK_NAME
+    ranked_of = {key: (_ranked(scores[row], vocabulary, top_terms) if vocabulary else [])
+                 for row, key in enumerate(keys)}
+    for key in keys:
+        names[key] = compose_name(ranked_of[key], (avoid or {}).get(key, set()))
+        if len(names[key].split()) < 2 or names[key].endswith(" Notes") or names[key] == FALLBACK_NAME:
+            names[key] = compose_name(ranked_of[key])  # too little of its own: the parent's words may help
+    _make_distinct(names, ranked_of, avoid or {})
+    return names
+
+
+def _make_distinct(names: dict[int, str], ranked_of: dict[int, list[str]], avoid: dict[int, set[str]]) -> None:
+    """Siblings with the same name: each later one takes its next best term instead of its first."""
+    seen: dict[str, int] = {}
+    for key in sorted(names):
+        name = names[key]
+        if name.lower() not in seen:
+            seen[name.lower()] = key
             continue
-        order = np.argsort(-scores[row], kind="stable")[:top_terms]
-        ranked = [vocabulary[i] for i in order if scores[row, i] > 0]
-        names[key] = compose_name(ranked)
+        for skip in range(1, len(ranked_of[key])):
+            candidate = compose_name(ranked_of[key][skip:], avoid.get(key, set()))
+            if candidate.lower() not in seen and candidate != FALLBACK_NAME:
+                names[key] = candidate
+                break
+        else:
+            names[key] = f"{name} {sum(1 for n in names.values() if n == name)}"
+        seen[names[key].lower()] = key
+
+
+def name_words(name: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'\-]*", name or "")}
+
+
+def name_tree(texts: list[str], labels: np.ndarray, parent_of: dict[int, int | None]) -> dict[int, str]:
+    """Names for a two-level tree: ``labels`` holds each memo's most specific theme, ``parent_of`` every
+    theme's parent (None at the top). Broad themes are named against each other from all the memos under
+    them; sub-themes against their siblings, avoiding their parent's words."""
+    labels = np.asarray(labels)
+    vocabulary = namable_terms(texts)
+    top_of = {k: (k if p is None else p) for k, p in parent_of.items()}
+    top_labels = np.array([top_of.get(int(k), -1) if k >= 0 else -1 for k in labels])
+    names = name_themes(texts, top_labels, vocabulary=vocabulary)
+    for parent in sorted({p for p in parent_of.values() if p is not None}):
+        children = [k for k, p in parent_of.items() if p == parent]
+        rows = np.flatnonzero(top_labels == parent)
+        sub = np.array([int(labels[i]) if int(labels[i]) in children else -1 for i in rows])
+        avoid = {k: name_words(names.get(parent, "")) for k in children}
+        names.update(name_themes([texts[i] for i in rows], sub, vocabulary=vocabulary, avoid=avoid))
     return names

@@ -46,12 +46,14 @@ MATCH_MIN_SIMILARITY = 0.70
 
 @dataclass
 class Theme:
-    """One theme: its stable key, unit centroid, member memo indices and display name."""
+    """One theme: its stable key, unit centroid, member memo indices (the memos directly in it), display
+    name, and its parent's key (None for a broad theme)."""
 
     theme_key: int
     centroid: np.ndarray
     member_indices: list[int]
     name: str
+    parent_key: int | None = None
 
 
 @dataclass
@@ -129,7 +131,7 @@ def _cluster(vectors: np.ndarray, eligible: np.ndarray, seed: int) -> np.ndarray
 
 
 def _assign_keys(vectors: np.ndarray, groups: np.ndarray, pinned: dict[int, int],
-                 previous: list[Theme]) -> dict[int, int]:
+                 previous: list[Theme], taken: set[int] = frozenset()) -> dict[int, int]:
     """Theme key for every group, by the memos it holds: a memo counts for the key it was pinned to, else
     for the previous theme it was in. Each key goes to the group holding the most of its memos (one-to-one,
     Hungarian), if they are a fair share of that group (``_holds_enough``); a group left over whose pinned
@@ -137,7 +139,8 @@ def _assign_keys(vectors: np.ndarray, groups: np.ndarray, pinned: dict[int, int]
     only for previous themes whose members are unknown. Then new keys.
 
     So a name (the user's, or the automatic one) stays with the memos it was given to: a memo the user moved
-    into a theme does not carry the theme's key off to its own small group of neighbours."""
+    into a theme does not carry the theme's key off to its own small group of neighbours. ``taken``: keys
+    in use elsewhere (the other level of the tree), never given out here."""
     n_groups = int(groups.max()) + 1 if (groups >= 0).any() else 0
     keys: dict[int, int] = {}
     sizes = np.bincount(groups[groups >= 0], minlength=n_groups)
@@ -146,7 +149,7 @@ def _assign_keys(vectors: np.ndarray, groups: np.ndarray, pinned: dict[int, int]
         memo_key[theme.member_indices] = theme.theme_key
     for index, key in pinned.items():
         memo_key[index] = key
-    known = sorted({int(k) for k in memo_key[groups >= 0] if k >= 0})
+    known = sorted({int(k) for k in memo_key[groups >= 0] if k >= 0} - set(taken))
     if n_groups and known:
         held = np.array([[int(((groups == g) & (memo_key == k)).sum()) for k in known] for g in range(n_groups)])
         for row, col in zip(*linear_sum_assignment(-held)):
@@ -157,16 +160,17 @@ def _assign_keys(vectors: np.ndarray, groups: np.ndarray, pinned: dict[int, int]
         if g in keys or not votes:
             continue
         values, counts = np.unique(votes, return_counts=True)
-        if counts.max() * 2 > len(votes) and _holds_enough(counts.max(), sizes[g]):
+        if (counts.max() * 2 > len(votes) and _holds_enough(counts.max(), sizes[g])
+                and int(values[np.argmax(counts)]) not in taken):
             keys[g] = int(values[np.argmax(counts)])
     free_groups = [g for g in range(n_groups) if g not in keys]
-    free_old = [t for t in previous if t.theme_key not in set(keys.values())]
+    free_old = [t for t in previous if t.theme_key not in set(keys.values()) | set(taken)]
     if free_groups and free_old:
         new_c = np.stack([centroid(vectors[groups == g]) for g in free_groups])
         old_c = np.stack([t.centroid for t in free_old])
         for new_row, old_row in match_themes(old_c, new_c).items():
             keys[free_groups[new_row]] = free_old[old_row].theme_key
-    used = set(keys.values()) | {t.theme_key for t in previous} | set(pinned.values())
+    used = set(keys.values()) | {t.theme_key for t in previous} | set(pinned.values()) | set(taken)
     next_key = max(used, default=-1) + 1
     for g in range(n_groups):
         if g not in keys:
@@ -182,11 +186,12 @@ def _holds_enough(count: int, group_size: int) -> bool:
 
 def build_themes(embeddings: np.ndarray, texts: list[str], seed: int = 0, *,
                  exclude: np.ndarray | None = None, pinned: dict[int, int] | None = None,
-                 previous: list[Theme] | None = None) -> ThemeModel:
+                 previous: list[Theme] | None = None, reserved: set[int] = frozenset()) -> ThemeModel:
     """Cluster memos into named themes; see the module docstring for keys and corrections.
 
     ``embeddings``: unit rows (n, dim); ``texts``: the n memo texts (for junk detection
-    and names); ``exclude``: bool mask of memos that must stay Unsorted.
+    and names); ``exclude``: bool mask of memos that must stay Unsorted; ``reserved``: keys in use
+    elsewhere (sub-themes of a tree), never given to a theme here.
     """
     vectors = np.asarray(embeddings, dtype=np.float32)
     pinned = dict(pinned or {})
@@ -207,7 +212,7 @@ def build_themes(embeddings: np.ndarray, texts: list[str], seed: int = 0, *,
         for index in pinned:
             target = place(vectors[index], group_c)
             voters[index] = UNSORTED if target is None else target
-    keys = _assign_keys(vectors, voters, pinned, previous)
+    keys = _assign_keys(vectors, voters, pinned, previous, reserved)
     labels = np.array([keys[g] if g >= 0 else UNSORTED for g in groups], dtype=np.int64)
     for index, key in pinned.items():
         labels[index] = key

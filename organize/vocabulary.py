@@ -39,6 +39,17 @@ CONTENT_WORDS = frozenset(
 # What people say to check that a recorder works; a memo of only these is junk, yet "blood test" keeps its word.
 MICROPHONE_CHECKS = frozenset("test testing tested hello mic microphone".split())
 
+# Words that are not stop words yet say nothing about what sets a theme apart: never part of a theme's name.
+GENERIC_WORDS = frozenset(
+    """
+    people person thing things time times way ways kind kinds really stuff lot lots something anything
+    everything nothing someone anyone everyone day days year years week good great bad better best
+    new old use used using make makes making made want wanted try trying idea ideas point
+    sure different important feel start started able whole end part fact case lot place look looking
+    does did doing done
+    """.split()
+) - CONTENT_WORDS
+
 STOP_WORDS = (frozenset(ENGLISH_STOP_WORDS) - CONTENT_WORDS) | SPEECH_FILLERS | CONTRACTIONS
 
 WORD_PATTERN = re.compile(r"[a-zA-Z][a-zA-Z'\-]*[a-zA-Z]|[a-zA-Z]|\d+")

@@ -125,3 +125,20 @@ def m005_memos_point_at_existing_themes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TRIGGER themes_in_use_keep_id BEFORE UPDATE OF id ON themes "
                "WHEN OLD.id != NEW.id AND EXISTS (SELECT 1 FROM memos WHERE theme_id = OLD.id) "
                "BEGIN SELECT RAISE(ABORT, 'the theme still holds memos'); END")
+
+
+@migrations()
+def m006_theme_parents(db: sqlite_utils.Database) -> None:
+    # Themes form a two-level tree: a broad theme (parent_id NULL) and its sub-themes. A memo's theme_id is
+    # its most specific theme. parent_edited = 1: the user nested or un-nested it, and re-clustering keeps it.
+    db["themes"].add_column("parent_id", int)
+    db["themes"].add_column("parent_edited", int, not_null_default=0)
+    db["themes"].create_index(["parent_id"])
+    missing = "NEW.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM themes WHERE id = NEW.parent_id)"
+    for event in ("INSERT", "UPDATE OF parent_id"):
+        name = "themes_parent_exists_" + event.split()[0].lower()
+        db.execute(f"CREATE TRIGGER {name} BEFORE {event} ON themes WHEN {missing} "
+                   "BEGIN SELECT RAISE(ABORT, 'no such parent theme'); END")
+    db.execute("CREATE TRIGGER themes_with_children_kept BEFORE DELETE ON themes "
+               "WHEN EXISTS (SELECT 1 FROM themes AS child WHERE child.parent_id = OLD.id) "
+               "BEGIN SELECT RAISE(ABORT, 'the theme still has sub-themes'); END")

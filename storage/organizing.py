@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import sqlite_utils
@@ -18,7 +18,14 @@ class ThemeRecord:
     name: str
     name_edited: bool
     centroid: np.ndarray | None
-    memo_count: int
+    memo_count: int  # memos directly in this theme
+    parent_id: int | None = None  # None: a broad (top-level) theme
+    parent_edited: bool = False  # the user nested or un-nested it
+    total_count: int | None = None  # memos in it and its sub-themes
+
+    @property
+    def count(self) -> int:
+        return self.memo_count if self.total_count is None else self.total_count
 
 
 @dataclass
@@ -36,6 +43,7 @@ class ThemesSnapshot:
 
     placements: dict[int, Placement]
     theme_ids: set[int]
+    parents: dict[int, int | None] = field(default_factory=dict)  # theme id -> parent id
 
 
 def _vector(blob: bytes | None) -> np.ndarray | None:
@@ -122,13 +130,39 @@ def set_title(db: sqlite_utils.Database, memo_id: int, title: str, *, by_user: b
 
 
 def list_themes(db: sqlite_utils.Database) -> list[ThemeRecord]:
+    """Every theme, broad and sub-themes alike, largest first (by memos in it and its sub-themes)."""
     return [
-        ThemeRecord(row["id"], row["name"], bool(row["name_edited"]), _vector(row["centroid"]), row["n"])
+        ThemeRecord(row["id"], row["name"], bool(row["name_edited"]), _vector(row["centroid"]), row["n"],
+                    row["parent_id"], bool(row["parent_edited"]), row["n"] + row["in_children"])
         for row in db.query(
-            """SELECT themes.*, (SELECT count(*) FROM memos WHERE memos.theme_id = themes.id) AS n
-               FROM themes ORDER BY n DESC, themes.name"""
+            """SELECT themes.*, (SELECT count(*) FROM memos WHERE memos.theme_id = themes.id) AS n,
+                      (SELECT count(*) FROM memos JOIN themes AS child ON memos.theme_id = child.id
+                       WHERE child.parent_id = themes.id) AS in_children
+               FROM themes ORDER BY n + in_children DESC, themes.name"""
         )
     ]
+
+
+def theme_tree(db: sqlite_utils.Database) -> list[tuple[ThemeRecord, list[ThemeRecord]]]:
+    """The broad themes, largest first, each with its sub-themes, largest first."""
+    themes = list_themes(db)
+    return [(top, [t for t in themes if t.parent_id == top.id]) for top in themes if top.parent_id is None]
+
+
+def theme_path(themes: list[ThemeRecord], theme_id: int | None) -> list[str]:
+    """The names from the broad theme down to `theme_id` ([] for Unsorted)."""
+    by_id = {t.id: t for t in themes}
+    path = []
+    while theme_id is not None and theme_id in by_id and len(path) < 3:
+        path.insert(0, by_id[theme_id].name)
+        theme_id = by_id[theme_id].parent_id
+    return path
+
+
+def subtree_ids(db: sqlite_utils.Database, theme_id: int) -> list[int]:
+    """The theme and its sub-themes: what "this theme's memos" means for a broad theme."""
+    return [theme_id] + [r["id"] for r in db.query("SELECT id FROM themes WHERE parent_id = ? ORDER BY id",
+                                                   [theme_id])]
 
 
 def get_theme(db: sqlite_utils.Database, theme_id: int) -> ThemeRecord | None:
@@ -163,7 +197,8 @@ def themes_snapshot(db: sqlite_utils.Database) -> ThemesSnapshot:
     """What a re-clustering starts from, read in one transaction; `save_themes` compares it with the
     library at commit time to keep the user's corrections made in between."""
     with db.atomic():
-        return ThemesSnapshot(placements(db), {row["id"] for row in db.query("SELECT id FROM themes")})
+        parents = {row["id"]: row["parent_id"] for row in db.query("SELECT id, parent_id FROM themes")}
+        return ThemesSnapshot(placements(db), set(parents), parents)
 
 
 def _theme_exists(db: sqlite_utils.Database, theme_id: int) -> bool:
@@ -172,24 +207,30 @@ def _theme_exists(db: sqlite_utils.Database, theme_id: int) -> bool:
 
 def save_themes(
     db: sqlite_utils.Database,
-    themes: dict[int, tuple[str, np.ndarray]],
+    themes: dict[int, tuple],
     assignments: dict[int, int | None],
     based_on: ThemesSnapshot | None = None,
 ) -> None:
-    """Write a full clustering in one transaction: themes (id -> (name, centroid)) and memo -> theme.
+    """Write a full clustering in one transaction: themes (id -> (name, centroid[, parent id])) and memo ->
+    theme (its most specific one). A theme given without a parent is a broad theme.
 
-    Names the user edited are kept; themes left without memos are removed. `based_on`: the library as the
-    clustering read it. Whatever changed since (a memo moved, a theme merged away or created, perhaps by
-    another process while the clustering computed) is the newer word and wins: a memo placed since keeps
-    its place, a theme removed since is not brought back (its memos go to Unsorted), and a new theme id
-    the user took meanwhile is given to the clustering's theme under a fresh id.
+    Names the user edited are kept, and so is a parent the user chose (`set_parent`) while both themes
+    exist; themes left without memos and sub-themes are removed. `based_on`: the library as the clustering
+    read it. Whatever changed since (a memo moved, a theme merged away or created, perhaps by another
+    process while the clustering computed) is the newer word and wins: a memo placed since keeps its place,
+    a theme removed since is not brought back (its memos go to Unsorted), and a new theme id the user took
+    meanwhile is given to the clustering's theme under a fresh id.
     """
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    themes = {k: (v[0], v[1], v[2] if len(v) > 2 else None) for k, v in themes.items()}
     with _write_transaction(db):
         if based_on is not None:
             themes, assignments = _rebase(db, themes, assignments, based_on)
         edited = {row["id"] for row in db.query("SELECT id FROM themes WHERE name_edited = 1")}
-        for theme_id, (name, centroid) in themes.items():
+        chosen = {row["id"]: row["parent_id"] for row in
+                  db.query("SELECT id, parent_id FROM themes WHERE parent_edited = 1")}
+        db.execute("UPDATE themes SET parent_id = NULL")  # set again below, once every theme exists
+        for theme_id, (name, centroid, _) in themes.items():
             record = {"id": theme_id, "centroid": np.asarray(centroid, np.float32).tobytes()}
             if theme_id not in edited:
                 record["name"] = name
@@ -197,6 +238,16 @@ def save_themes(
                 db["themes"].update(theme_id, record)
             else:
                 db["themes"].insert({**record, "name": name, "created_at": now})
+        existing = {row["id"] for row in db.query("SELECT id FROM themes")}
+        parents = {k: p for k, (_, _, p) in themes.items() if p in existing and p != k}
+        for theme_id, parent in chosen.items():  # the user's nesting wins over the clustering's
+            if parent is None or parent in existing:
+                parents[theme_id] = parent
+                if parent is not None:
+                    parents.pop(parent, None)  # two levels: a theme the user nested into is a broad one
+        parents = {k: p for k, p in parents.items() if p is None or parents.get(p) is None}
+        for theme_id, parent in parents.items():
+            db.execute("UPDATE themes SET parent_id = ? WHERE id = ?", [parent, theme_id])
         for memo_id, theme_id in assignments.items():
             db.execute("UPDATE memos SET theme_id = ? WHERE id = ?", [theme_id, memo_id])
         _delete_empty_themes(db)
@@ -212,7 +263,8 @@ def _rebase(db, themes: dict, assignments: dict, based_on: ThemesSnapshot) -> tu
     renumbered = {}
     for theme_id in sorted(set(themes) & taken):
         renumbered[theme_id], next_id = next_id, next_id + 1
-    themes = {renumbered.get(k, k): v for k, v in themes.items() if k not in removed}
+    themes = {renumbered.get(k, k): (name, centroid, None if parent in removed else renumbered.get(parent, parent))
+              for k, (name, centroid, parent) in themes.items() if k not in removed}
     assignments = {
         memo_id: None if theme_id in removed else renumbered.get(theme_id, theme_id)
         for memo_id, theme_id in assignments.items()
@@ -222,7 +274,10 @@ def _rebase(db, themes: dict, assignments: dict, based_on: ThemesSnapshot) -> tu
 
 
 def _delete_empty_themes(db: sqlite_utils.Database) -> None:
-    db.execute("DELETE FROM themes WHERE id NOT IN (SELECT theme_id FROM memos WHERE theme_id IS NOT NULL)")
+    """Remove themes holding no memos and no sub-themes (sub-themes first: a broad theme may empty with them)."""
+    for _ in range(2):
+        db.execute("DELETE FROM themes WHERE id NOT IN (SELECT theme_id FROM memos WHERE theme_id IS NOT NULL) "
+                   "AND id NOT IN (SELECT parent_id FROM themes WHERE parent_id IS NOT NULL)")
 
 
 def place_memo(db: sqlite_utils.Database, memo_id: int, theme_id: int | None, *, by_user: bool = False) -> None:
@@ -273,10 +328,45 @@ def merge_themes(db: sqlite_utils.Database, source_id: int, target_id: int) -> N
                 raise StorageError(f"there is no theme {theme_id}")
         db.execute("UPDATE memos SET theme_id = ?, theme_pinned = 1 WHERE theme_id IN (?, ?)",
                    [target_id, source_id, target_id])
+        # The source's sub-themes go with it, their memos pinned there so a re-clustering keeps the merge:
+        # under the target if that is a broad theme, else beside it.
+        db.execute("UPDATE memos SET theme_pinned = 1 WHERE theme_id IN (SELECT id FROM themes WHERE parent_id = ?)",
+                   [source_id])
+        target_parent = db.execute("SELECT parent_id FROM themes WHERE id = ?", [target_id]).fetchone()[0]
+        if target_parent == source_id:
+            target_parent = None
+            db.execute("UPDATE themes SET parent_id = NULL, parent_edited = 1 WHERE id = ?", [target_id])
+        db.execute("UPDATE themes SET parent_id = ?, parent_edited = 1 WHERE parent_id = ?",
+                   [target_id if target_parent is None else target_parent, source_id])
         db["themes"].delete(source_id)
+        _delete_empty_themes(db)
 
 
 def memos_of_theme(db: sqlite_utils.Database, theme_id: int | None) -> list[int]:
+    """The memos in a theme and its sub-themes (None: Unsorted)."""
     if theme_id is None:
         return [r["id"] for r in db.query("SELECT id FROM memos WHERE theme_id IS NULL AND status = 'done' ORDER BY id")]
-    return [r["id"] for r in db.query("SELECT id FROM memos WHERE theme_id = ? ORDER BY id", [theme_id])]
+    return [r["id"] for r in db.query(
+        "SELECT id FROM memos WHERE theme_id = ? OR theme_id IN (SELECT id FROM themes WHERE parent_id = ?) ORDER BY id",
+        [theme_id, theme_id])]
+
+
+def set_parent(db: sqlite_utils.Database, theme_id: int, parent_id: int | None) -> None:
+    """Nest a theme under a broad theme (`parent_id`), or make it a broad theme again (None); the user's
+    choice, kept through re-clustering. Two levels only: the parent must be a broad theme, and a theme
+    with sub-themes of its own cannot be nested. Raises StorageError, for the CLI and the window alike."""
+    with _write_transaction(db):
+        if not _theme_exists(db, theme_id):
+            raise StorageError(f"there is no theme {theme_id}")
+        if parent_id is not None:
+            if parent_id == theme_id:
+                raise StorageError(f"theme {theme_id} cannot be nested in itself")
+            row = db.execute("SELECT parent_id FROM themes WHERE id = ?", [parent_id]).fetchone()
+            if row is None:
+                raise StorageError(f"there is no theme {parent_id}")
+            if row[0] is not None:
+                raise StorageError(f"theme {parent_id} is itself a sub-theme: themes nest two levels deep")
+            if db.execute("SELECT 1 FROM themes WHERE parent_id = ?", [theme_id]).fetchone():
+                raise StorageError(f"theme {theme_id} has sub-themes of its own: un-nest them first")
+        db.execute("UPDATE themes SET parent_id = ?, parent_edited = 1 WHERE id = ?", [parent_id, theme_id])
+        _delete_empty_themes(db)

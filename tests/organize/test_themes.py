@@ -66,7 +66,7 @@ def test_theme_names_are_short_and_free_of_fillers(hwu_sample):
 def test_new_memo_is_placed_in_the_matching_theme(embedder, hwu_sample):
     texts, _, vectors = hwu_sample
     model = build_themes(vectors, texts)
-    alarm_theme = next(t for t in model.themes if "alarm" in t.name)
+    alarm_theme = next(t for t in model.themes if "alarm" in t.name.lower())
     new = embedder.embed(["please set an alarm to wake me at six thirty"])[0]
     row = place(new, model.centroids)
     assert row is not None and model.themes[row].theme_key == alarm_theme.theme_key
