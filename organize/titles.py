@@ -37,8 +37,23 @@ def candidate_phrases(text: str) -> list[list[str]]:
     return phrases
 
 
-def _capitalise(words: list[str]) -> str:
-    title = " ".join(words[:MAX_TITLE_WORDS])
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n)\s*$")
+
+
+def spoken_case(text: str) -> dict[str, str]:
+    """lower-case word -> the case it was written in, for words capitalised other than at a sentence's
+    start (names: "John Dashwood", "Lisbon", "GPT"). Whisper capitalises sentence starts, so those say nothing."""
+    cased: dict[str, str] = {}
+    for match in WORD_PATTERN.finditer(text or ""):
+        word = match.group()
+        if word[:1].isupper() and not _SENTENCE_START.search(text[: match.start()]):
+            cased.setdefault(word.lower(), word)
+    return cased
+
+
+def _capitalise(words: list[str], cased: dict[str, str] | None = None) -> str:
+    words = [(cased or {}).get(w, w) for w in words[:MAX_TITLE_WORDS]]
+    title = " ".join(words)
     return title[:1].upper() + title[1:]
 
 
@@ -46,11 +61,12 @@ def title_for(text: str) -> str:
     """A capitalised title of at most 6 words for one memo (``"Untitled memo"`` if empty)."""
     phrases = candidate_phrases(text)
     all_words = words_of(text)
+    cased = spoken_case(text)
     if not phrases:  # only fillers and stop words: a short memo is its own title
         said = [w for w in all_words if w not in SPEECH_FILLERS]
-        return _capitalise(said) if 0 < len(said) <= 3 else UNTITLED
+        return _capitalise(said, cased) if 0 < len(said) <= 3 else UNTITLED
     if len(all_words) <= 3:  # very short memo: its own words are the best title
-        return _capitalise(all_words)
+        return _capitalise(all_words, cased)
     frequency: Counter[str] = Counter()
     degree: Counter[str] = Counter()
     for phrase in phrases:
@@ -69,7 +85,7 @@ def title_for(text: str) -> str:
     words = list(dict.fromkeys(w for i in sorted(best) for w in unique[i]))
     if len(words) == 1:  # "Call the dentist" reads better than "Dentist"
         words = _context_of(words[0], all_words)
-    return _capitalise(words)
+    return _capitalise(words, cased)
 
 
 _EDGE_WORDS = SPEECH_FILLERS | {"to", "the", "a", "an", "and", "at", "of", "in", "on", "for", "i"}

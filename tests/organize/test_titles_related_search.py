@@ -38,3 +38,15 @@ def test_semantic_search_with_fusion(embedder, hwu_sample):
     start = time.perf_counter()
     top_k(semantic_scores(query, matrix), 50)
     assert time.perf_counter() - start < 0.05
+
+
+def test_titles_keep_names_cased_as_spoken():
+    from organize.titles import title_for
+
+    title = title_for("Had a thought about what John Dashwood promised his father, and whether Fanny talked him "
+                      "out of it. Sense and sensibility is really about money.")
+    assert "dashwood" not in title and ("Dashwood" in title or "Fanny" in title), title
+    # A word capitalised only because it starts a sentence stays lower-case inside a title.
+    assert title_for("So the idea. Robot hand solving the cube, that is the demo we want for the open day") \
+        .split()[1:] == [w.lower() for w in title_for(
+            "So the idea. Robot hand solving the cube, that is the demo we want for the open day").split()[1:]]
