@@ -55,8 +55,8 @@ def _join(utterances: list[str], rng: random.Random) -> list[str]:
     return memos
 
 
-def _build(name: str, rows: list[tuple[str, str, str | None]], seed: int) -> Library:
-    """rows: (text, fine, coarse)."""
+def library_from_rows(name: str, rows: list[tuple[str, str, str | None]], seed: int = 0) -> Library:
+    """A memo-like library from labelled utterances; rows: (text, fine, coarse or None)."""
     rng = random.Random(f"{name}-{seed}")
     by_fine: dict[str, list[str]] = defaultdict(list)
     coarse_of: dict[str, str | None] = {}
@@ -80,15 +80,15 @@ def memo_sets(topics: Path, seed: int = 0, *, domains: bool = True) -> list[Libr
     libraries = []
     with open(topics / "banking77" / "test.csv", encoding="utf-8", newline="") as f:
         banking = [(r["text"], r["category"], None) for r in csv.DictReader(f)]
-    libraries.append(_build("banking77", banking, seed))
+    libraries.append(library_from_rows("banking77", banking, seed))
     clinc = [(r["text"], r["intent"], r["domain"]) for r in _jsonl(topics / "clinc150" / "clinc150_test.jsonl")]
-    libraries.append(_build("clinc150", clinc, seed))
+    libraries.append(library_from_rows("clinc150", clinc, seed))
     hwu = [(r["text"], r["intent"], r["scenario"]) for r in _jsonl(topics / "hwu64" / "hwu64_kfold1_test.jsonl")]
-    libraries.append(_build("hwu64", hwu, seed))
+    libraries.append(library_from_rows("hwu64", hwu, seed))
     if domains:
         for domain in sorted({d for _, _, d in clinc}):
             rows = [(t, i, None) for t, i, d in clinc if d == domain]
-            libraries.append(_build(f"clinc150/{domain}", rows, seed))
+            libraries.append(library_from_rows(f"clinc150/{domain}", rows, seed))
     return libraries
 
 

@@ -15,6 +15,7 @@ import logging
 import re
 
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
 from organize.vocabulary import GENERIC_WORDS, NAME_WORD_PATTERN, STOP_WORDS
@@ -41,39 +42,50 @@ def _vectorizer(vocabulary=None) -> CountVectorizer:
     )
 
 
+class TermCounts:
+    """Every memo's counts of the namable terms (words and two-word phrases heard in at least
+    MIN_TERM_MEMOS memos), tokenised once for all the naming of a tree."""
+
+    def __init__(self, texts: list[str]):
+        self.vocabulary: list[str] = []
+        self.counts = None  # sparse (memos, terms)
+        try:
+            vectorizer = _vectorizer()
+            matrix = vectorizer.fit_transform(texts)
+        except ValueError:  # nothing but stop words anywhere
+            return
+        in_memos = np.asarray((matrix > 0).sum(axis=0)).ravel()
+        terms = vectorizer.get_feature_names_out()
+        keep = [i for i, (t, n) in enumerate(zip(terms, in_memos)) if n >= MIN_TERM_MEMOS and not _generic(str(t))]
+        self.vocabulary = [str(terms[i]) for i in keep]
+        self.counts = matrix[:, keep].tocsr()
+        self.bonus = np.array([PHRASE_BONUS if " " in term else 1.0 for term in self.vocabulary])
+
+
 def namable_terms(texts: list[str]) -> list[str]:
     """Terms (words and two-word phrases) heard in at least MIN_TERM_MEMOS of the memos."""
-    try:
-        counts = _vectorizer().fit(texts)
-    except ValueError:  # nothing but stop words anywhere
-        return []
-    matrix = counts.transform(texts)
-    in_memos = np.asarray((matrix > 0).sum(axis=0)).ravel()
-    terms = counts.get_feature_names_out()
-    return [str(t) for t, n in zip(terms, in_memos) if n >= MIN_TERM_MEMOS and not _generic(str(t))]
+    return TermCounts(texts).vocabulary
 
 
 def _generic(term: str) -> bool:
     return any(w in GENERIC_WORDS or w in STOP_WORDS for w in term.split())
 
 
-def class_tfidf(texts: list[str], labels: np.ndarray, vocabulary: list[str] | None = None
-                ) -> tuple[list[int], list[str], np.ndarray]:
-    """c-TF-IDF matrix: (theme labels, vocabulary, scores[theme, term]); label -1 ignored."""
+def class_tfidf(terms: TermCounts, labels: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """c-TF-IDF: (theme labels, scores[theme, term]) over the memos' term counts; label -1 ignored."""
     labels = np.asarray(labels)
     keys = sorted({int(x) for x in labels if x >= 0})
-    documents = [" ".join(t for t, l in zip(texts, labels) if l == key) for key in keys]
-    if vocabulary is not None and not vocabulary:
-        return keys, [], np.zeros((len(keys), 0))
-    vectorizer = _vectorizer(vocabulary)
-    try:
-        counts = vectorizer.fit_transform(documents).toarray().astype(np.float64)
-    except ValueError:
-        return keys, [], np.zeros((len(keys), 0))
+    if terms.counts is None or not terms.vocabulary or not keys:
+        return keys, np.zeros((len(keys), 0))
+    rows = np.flatnonzero(labels >= 0)
+    position = {key: i for i, key in enumerate(keys)}
+    member_of = sparse.csr_matrix((np.ones(len(rows)), ([position[int(labels[r])] for r in rows], rows)),
+                                  shape=(len(keys), len(labels)))
+    counts = (member_of @ terms.counts).toarray().astype(np.float64)  # one document per theme
     tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
     average_words = counts.sum() / max(len(keys), 1)
     idf = np.log1p(average_words / np.maximum(counts.sum(axis=0), 1.0))
-    return keys, list(vectorizer.get_feature_names_out()), tf * idf
+    return keys, tf * idf
 
 
 def title_case(words: list[str]) -> str:
@@ -99,24 +111,23 @@ def compose_name(ranked_terms: list[str], avoid: set[str] = frozenset()) -> str:
     return title_case(words)
 
 
-def _ranked(scores: np.ndarray, vocabulary: list[str], top_terms: int) -> list[str]:
-    bonus = np.array([PHRASE_BONUS if " " in term else 1.0 for term in vocabulary])
-    boosted = scores * bonus
-    order = np.argsort(-boosted, kind="stable")[:top_terms]
-    return [vocabulary[i] for i in order if boosted[i] > 0]
+def _ranked(scores: np.ndarray, terms: TermCounts, top_terms: int) -> list[str]:
+    boosted = scores * terms.bonus
+    best = np.argpartition(-boosted, min(top_terms, len(boosted) - 1))[:top_terms]
+    order = best[np.lexsort((best, -boosted[best]))]  # by score, ties by term order
+    return [terms.vocabulary[i] for i in order if boosted[i] > 0]
 
 
 def name_themes(texts: list[str], labels: np.ndarray, top_terms: int = 12, *,
-                vocabulary: list[str] | None = None, avoid: dict[int, set[str]] | None = None) -> dict[int, str]:
-    """Name every theme label (>= 0) against the other labels given (its siblings).
+                terms: TermCounts | None = None, avoid: dict[int, set[str]] | None = None) -> dict[int, str]:
+    """Name every theme label (>= 0) in ``labels`` against the other labels given (its siblings).
 
-    ``vocabulary``: the terms allowed (default: those of ``texts`` heard in >= 2 memos); ``avoid``:
-    per label, words its name must not use (its parent's)."""
-    if vocabulary is None:
-        vocabulary = namable_terms(texts)
-    keys, vocabulary, scores = class_tfidf(texts, np.asarray(labels), vocabulary)
+    ``terms``: the memos' term counts (rows in ``texts`` order; made from ``texts`` if not given);
+    ``avoid``: per label, words its name should not use (its parent's)."""
+    terms = terms if terms is not None else TermCounts(texts)
+    keys, scores = class_tfidf(terms, np.asarray(labels))
     names: dict[int, str] = {}
-    ranked_of = {key: (_ranked(scores[row], vocabulary, top_terms) if vocabulary else [])
+    ranked_of = {key: (_ranked(scores[row], terms, top_terms) if scores.shape[1] else [])
                  for row, key in enumerate(keys)}
     for key in keys:
         names[key] = compose_name(ranked_of[key], (avoid or {}).get(key, set()))
@@ -153,14 +164,13 @@ def name_tree(texts: list[str], labels: np.ndarray, parent_of: dict[int, int | N
     theme's parent (None at the top). Broad themes are named against each other from all the memos under
     them; sub-themes against their siblings, avoiding their parent's words."""
     labels = np.asarray(labels)
-    vocabulary = namable_terms(texts)
+    terms = TermCounts(texts)
     top_of = {k: (k if p is None else p) for k, p in parent_of.items()}
     top_labels = np.array([top_of.get(int(k), -1) if k >= 0 else -1 for k in labels])
-    names = name_themes(texts, top_labels, vocabulary=vocabulary)
+    names = name_themes(texts, top_labels, terms=terms)
     for parent in sorted({p for p in parent_of.values() if p is not None}):
-        children = [k for k, p in parent_of.items() if p == parent]
-        rows = np.flatnonzero(top_labels == parent)
-        sub = np.array([int(labels[i]) if int(labels[i]) in children else -1 for i in rows])
+        children = {k for k, p in parent_of.items() if p == parent}
+        siblings = np.array([int(k) if int(k) in children else -1 for k in labels])
         avoid = {k: name_words(names.get(parent, "")) for k in children}
-        names.update(name_themes([texts[i] for i in rows], sub, vocabulary=vocabulary, avoid=avoid))
+        names.update(name_themes(texts, siblings, terms=terms, avoid=avoid))
     return names

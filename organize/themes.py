@@ -28,6 +28,7 @@ import logging
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.optimize import linear_sum_assignment
 
 from organize.clustering import DensityClusterer
@@ -109,8 +110,42 @@ def match_themes(old_centroids: np.ndarray, new_centroids: np.ndarray,
     return {int(r): int(c) for r, c in zip(rows, cols) if sims[r, c] >= min_similarity}
 
 
-def _cluster(vectors: np.ndarray, eligible: np.ndarray, seed: int) -> np.ndarray:
-    """Group labels (0..g-1) for eligible rows, -1 elsewhere; tiny groups dissolved."""
+def _merge_groups(vectors: np.ndarray, labels: np.ndarray, max_groups: int,
+                  hint: np.ndarray | None = None) -> np.ndarray:
+    """Join groups until at most ``max_groups`` are left: first groups whose memos mostly were in the same
+    theme before (``hint``: a key per memo, -1 = none), so a re-clustering keeps its broad themes; then by
+    Ward linkage on the centroids."""
+    n_groups = int(labels.max()) + 1
+    if n_groups <= max_groups:
+        return labels
+    merged = labels.copy()
+    if hint is not None:
+        hint = np.asarray(hint)
+        owner = {}
+        for g in range(n_groups):
+            keys, counts = np.unique(hint[(labels == g) & (hint >= 0)], return_counts=True)
+            if len(keys) and counts.max() * 2 > (labels == g).sum():
+                owner.setdefault(int(keys[np.argmax(counts)]), []).append(g)
+        for groups in owner.values():
+            merged[np.isin(labels, groups)] = groups[0]
+        present = sorted({int(g) for g in merged if g >= 0})
+        merged[merged >= 0] = np.searchsorted(present, merged[merged >= 0])
+        n_groups = len(present)
+        if n_groups <= max_groups:
+            return merged
+    centres = np.stack([centroid(vectors[merged == g]) for g in range(n_groups)])
+    joined = fcluster(linkage(centres, method="ward"), max_groups, criterion="maxclust") - 1
+    merged[merged >= 0] = joined[merged[merged >= 0]]
+    # Renumber by first member, so labels do not depend on the linkage's numbering.
+    order = {g: i for i, g in enumerate(dict.fromkeys(merged[merged >= 0].tolist()))}
+    merged[merged >= 0] = [order[g] for g in merged[merged >= 0]]
+    return merged
+
+
+def _cluster(vectors: np.ndarray, eligible: np.ndarray, seed: int, max_groups: int | None = None,
+             hint: np.ndarray | None = None) -> np.ndarray:
+    """Group labels (0..g-1) for eligible rows, -1 elsewhere; tiny groups dissolved; at most
+    ``max_groups`` groups (the closest joined)."""
     labels = np.full(len(vectors), UNSORTED, dtype=np.int64)
     rows = np.flatnonzero(eligible)
     if len(rows) < 3:
@@ -127,7 +162,7 @@ def _cluster(vectors: np.ndarray, eligible: np.ndarray, seed: int) -> np.ndarray
     for row in rows[remap[groups] == UNSORTED]:  # members of dissolved groups
         target = place(vectors[row], centroids)
         labels[row] = UNSORTED if target is None else target
-    return labels
+    return labels if max_groups is None else _merge_groups(vectors, labels, max_groups, hint)
 
 
 def _assign_keys(vectors: np.ndarray, groups: np.ndarray, pinned: dict[int, int],
@@ -186,12 +221,15 @@ def _holds_enough(count: int, group_size: int) -> bool:
 
 def build_themes(embeddings: np.ndarray, texts: list[str], seed: int = 0, *,
                  exclude: np.ndarray | None = None, pinned: dict[int, int] | None = None,
-                 previous: list[Theme] | None = None, reserved: set[int] = frozenset()) -> ThemeModel:
+                 previous: list[Theme] | None = None, reserved: set[int] = frozenset(),
+                 max_themes: int | None = None, named: bool = True) -> ThemeModel:
     """Cluster memos into named themes; see the module docstring for keys and corrections.
 
     ``embeddings``: unit rows (n, dim); ``texts``: the n memo texts (for junk detection
     and names); ``exclude``: bool mask of memos that must stay Unsorted; ``reserved``: keys in use
-    elsewhere (sub-themes of a tree), never given to a theme here.
+    elsewhere (sub-themes of a tree), never given to a theme here; ``max_themes``: the most groups the
+    clustering may make (the closest are joined), pinned memos' own themes aside; ``named``: False when
+    the caller names the themes itself (the tree does).
     """
     vectors = np.asarray(embeddings, dtype=np.float32)
     pinned = dict(pinned or {})
@@ -203,7 +241,10 @@ def build_themes(embeddings: np.ndarray, texts: list[str], seed: int = 0, *,
         eligible &= ~np.asarray(exclude, dtype=bool)
     for index in pinned:
         eligible[index] = False  # pinned memos are placed by the user, not by the clustering
-    groups = _cluster(vectors, eligible, seed)
+    hint = np.full(len(vectors), UNSORTED, dtype=np.int64)
+    for theme in previous:
+        hint[theme.member_indices] = theme.theme_key
+    groups = _cluster(vectors, eligible, seed, max_themes, hint)
     # Pinned memos still vote: give each the group its nearest unpinned neighbours got.
     voters = groups.copy()
     if pinned and (groups >= 0).any():
@@ -217,7 +258,7 @@ def build_themes(embeddings: np.ndarray, texts: list[str], seed: int = 0, *,
     for index, key in pinned.items():
         labels[index] = key
     previous_names = {t.theme_key: t.name for t in previous}
-    names = name_themes(list(texts), labels)
+    names = name_themes(list(texts), labels) if named else {}
     themes = []
     for key in sorted({int(k) for k in labels if k >= 0}):
         members = np.flatnonzero(labels == key)

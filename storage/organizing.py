@@ -328,10 +328,10 @@ def merge_themes(db: sqlite_utils.Database, source_id: int, target_id: int) -> N
                 raise StorageError(f"there is no theme {theme_id}")
         db.execute("UPDATE memos SET theme_id = ?, theme_pinned = 1 WHERE theme_id IN (?, ?)",
                    [target_id, source_id, target_id])
-        # The source's sub-themes go with it, their memos pinned there so a re-clustering keeps the merge:
-        # under the target if that is a broad theme, else beside it.
-        db.execute("UPDATE memos SET theme_pinned = 1 WHERE theme_id IN (SELECT id FROM themes WHERE parent_id = ?)",
-                   [source_id])
+        # The source's sub-themes go with it, their memos (and the target's sub-themes' memos) pinned there so a
+        # re-clustering keeps the merge: under the target if that is a broad theme, else beside it.
+        db.execute("UPDATE memos SET theme_pinned = 1 WHERE theme_id IN (SELECT id FROM themes WHERE parent_id IN (?, ?))",
+                   [source_id, target_id])
         target_parent = db.execute("SELECT parent_id FROM themes WHERE id = ?", [target_id]).fetchone()[0]
         if target_parent == source_id:
             target_parent = None
