@@ -25,7 +25,7 @@ from app.gui.record_panel import RecordPanel
 from app.gui.recording import RecordingDriver
 from app.gui.settings import Preferences, SettingsStore
 from app.gui.settings_dialog import SettingsDialog
-from app.gui.sidebar import ALL, RECENT, RECENT_DAYS, UNSORTED, ThemeList
+from app.gui.sidebar import ALL, RECENT, RECENT_DAYS, UNSORTED, ThemeList, is_theme_key
 from app.gui.theme_map import ThemeMap, load_map_points
 from app.gui.widgets import MessageBar, app_icon
 
@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         self.search_query = ""
         self._search_generation = 0
         self._map_dirty = True
+        self._map_loading = False
 
         self.setWindowTitle("Musings")
         self.setWindowIcon(app_icon())
@@ -104,7 +105,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.themes)
         self.splitter.addWidget(middle)
         self.splitter.addWidget(self.memo_view)
-        self.splitter.setSizes([200, 560, 440])
+        self.splitter.setSizes([240, 540, 420])
         self.import_panel = ImportPanel()
 
         central = QWidget()
@@ -136,6 +137,9 @@ class MainWindow(QMainWindow):
         self.themes.memos_dropped.connect(self.move_memos)
         self.themes.rename_requested.connect(self.rename_theme)
         self.themes.merge_requested.connect(self.merge_themes)
+        self.themes.nest_requested.connect(self.nest_theme)
+        self.themes.new_theme_requested.connect(self.new_theme)
+        self.themes.selected_memo_ids = self.memo_list.selected_memo_ids
         self.memo_list.memo_selected.connect(self.open_memo)
         self.memo_view.title_edited.connect(self.set_title)
         self.memo_view.theme_chosen.connect(lambda memo_id, theme_id: self.move_memos([memo_id], theme_id))
@@ -262,8 +266,9 @@ class MainWindow(QMainWindow):
             memos = [m for m in self.memos if passes_date_filter(m.recorded_at, RECENT_DAYS)]
         elif key == UNSORTED:
             memos = [m for m in self.memos if m.theme_id is None and m.status == "done"]
-        else:
-            memos = [m for m in self.memos if m.theme_id == key]
+        else:  # a broad theme lists its sub-themes' memos too
+            subtree = {key} | {t.id for t in self.theme_records if t.parent_id == key}
+            memos = [m for m in self.memos if m.theme_id in subtree]
         return [m for m in memos if passes_date_filter(m.recorded_at, days)]
 
     def show_list(self) -> None:
@@ -287,6 +292,7 @@ class MainWindow(QMainWindow):
         if keep_player and self.memo_view.memo is not None and self.memo_view.memo.id == memo_id:
             self.memo_view.memo = memo
         self.memo_view.show_memo(memo, store.get_segments(db, memo_id), self.theme_records, terms)
+        self.theme_map.set_selected(memo_id)
         self.runner.run(lambda: self.library.organizer().related(memo_id), name="related",
                         on_success=lambda found: self.memo_view.show_related(memo_id, found),
                         on_failure=lambda message, error: None)
@@ -385,6 +391,36 @@ class MainWindow(QMainWindow):
 
         self._write("merge the themes", org.merge_themes, source_id, target_id)
 
+    def nest_theme(self, theme_id: int, parent_id: int | None) -> None:
+        """Nest a theme under a broad theme, or make it a broad theme again (None); the storage refuses what
+        the tree can't hold (two levels), and its reason is shown."""
+        from storage import organizing as org
+
+        name = self.themes.theme_name(theme_id)
+        if parent_id is None:
+            description, done = "make it a broad theme", f"“{name}” is now a broad theme"
+        else:
+            description, done = "nest the theme", f"“{name}” is now under “{self.themes.theme_name(parent_id)}”"
+        self._write(description, org.set_parent, theme_id, parent_id,
+                    then=lambda: self.statusBar().showMessage(done, 10_000))
+
+    def new_theme(self, name: str, parent_id: int | None) -> None:
+        """A theme named `name` holding the memos selected in the list, under `parent_id` if given."""
+        from storage import organizing as org
+
+        memo_ids = self.memo_list.selected_memo_ids()
+        if not memo_ids:
+            return
+
+        def make(db):
+            theme_id = org.place_memo_in_new_theme(db, memo_ids[0], name)
+            for memo_id in memo_ids[1:]:
+                org.place_memo(db, memo_id, theme_id, by_user=True)
+            if parent_id is not None:
+                org.set_parent(db, theme_id, parent_id)
+
+        self._write("make the theme", make)
+
     def ask_rebuild_themes(self) -> QMessageBox:
         """Rebuilding regroups every memo the user did not place by hand: asked first, never by one stray click."""
         box = QMessageBox(QMessageBox.Icon.Question, "Rebuild themes",
@@ -405,18 +441,30 @@ class MainWindow(QMainWindow):
 
     def _rename_selected_theme(self) -> None:
         key = self.themes.current_key()
-        if isinstance(key, int):
+        if is_theme_key(key):
             self.themes.ask_rename(key)
 
     # -- the theme map ----------------------------------------------------------------------------
 
     def _load_map_if_shown(self) -> None:
-        if self.tabs.currentWidget() is not self.theme_map or not self._map_dirty:
+        # One map job at a time: a first layout of a big library takes seconds, and refreshes come meanwhile.
+        if self.tabs.currentWidget() is not self.theme_map or not self._map_dirty or self._map_loading:
             return
-        self._map_dirty = False
-        self.runner.run(lambda: load_map_points(self.library.db()), name="theme map",
-                        on_success=self.theme_map.set_points,
-                        on_failure=lambda message, error: self.show_error(f"Theme map: {message}"))
+        self._map_dirty, self._map_loading = False, True
+        self.theme_map.set_loading(True)
+
+        def done(points) -> None:
+            self._map_loading = False
+            self.theme_map.set_points(points)
+            self._load_map_if_shown()  # the library changed while it was laid out
+
+        def failed(message, error) -> None:
+            self._map_loading = False
+            self.theme_map.set_loading(False)
+            self.show_error(f"Theme map: {message}")
+
+        self.runner.run(lambda: load_map_points(self.library.db(), self.library.data_dir), name="theme map",
+                        on_success=done, on_failure=failed)
 
     # -- import -----------------------------------------------------------------------------------
 

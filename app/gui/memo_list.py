@@ -138,6 +138,9 @@ class MemoList(QTreeWidget):
     def memo_ids(self) -> list[int]:
         return [self.topLevelItem(i).data(TITLE, ID_ROLE) for i in range(self.topLevelItemCount())]
 
+    def selected_memo_ids(self) -> list[int]:
+        return [item.data(TITLE, ID_ROLE) for item in self.selectedItems()]
+
     def current_memo_id(self) -> int | None:
         item = self.currentItem()
         return None if item is None else item.data(TITLE, ID_ROLE)

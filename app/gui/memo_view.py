@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLin
                                QListWidgetItem, QPushButton, QSlider, QStyle, QTextEdit, QVBoxLayout, QWidget)
 
 from app.gui.segment_edit import SegmentEditDialog
+from app.gui.sidebar import group_tree, theme_label
 from app.display import memo_title
 from app.gui.widgets import clock
 
@@ -318,8 +319,9 @@ class MemoView(QWidget):
                               f"{memo.original_name}{problem}")
         self.theme.clear()
         self.theme.addItem("Unsorted", NO_THEME)
-        for theme in themes:
-            self.theme.addItem(theme.name, theme.id)
+        for top, subs in group_tree(themes):  # broad themes, each followed by its sub-themes
+            for theme in [top] + subs:
+                self.theme.addItem(theme_label(themes, theme.id), theme.id)
         index = self.theme.findData(memo.theme_id if memo and memo.theme_id is not None else NO_THEME)
         self.theme.setCurrentIndex(max(index, 0))
         self.transcript.set_segments(segments, terms)

@@ -1,8 +1,11 @@
-"""The left pane: All, Recent, Unsorted and the themes with their counts; memos are dropped onto themes."""
+"""The left pane: All, Recent, Unsorted, then the theme tree (broad themes, their sub-themes beneath) with
+counts. Memos are dropped onto a theme at either level; a theme dropped onto a broad theme is nested under
+it, and dropped onto All or the empty space below the tree becomes a broad theme again."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QListWidget, QListWidgetItem, QMenu
+from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QContextMenuEvent, QDrag
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QInputDialog, QMenu, QTreeWidget, QTreeWidgetItem
 
 from app.gui.memo_list import MEMO_IDS_MIME, memo_ids_from_mime
 from app.gui.widgets import menu_text
@@ -10,115 +13,322 @@ from app.gui.widgets import menu_text
 ALL, RECENT, UNSORTED = "all", "recent", "unsorted"
 KEY_ROLE = Qt.ItemDataRole.UserRole
 RECENT_DAYS = 7
+THEME_ID_MIME = "application/x-musings-theme-id"
+PATH_SEPARATOR = " › "
+DROP_HINT = QColor("#c7d2fe")
+COUNT_COLOUR = QColor("#6b7280")
+NAME, COUNT = 0, 1  # columns: a long name is elided, its count always shows
+
+# What a drop does (`ThemeTree.drop_action`): pin memos into a theme, nest a theme, make it broad again.
+PLACE, NEST, UNNEST = "place", "nest", "unnest"
 
 
-class ThemeList(QListWidget):
-    """Emits `filter_chosen(key)`: "all", "recent", "unsorted" or a theme id."""
+def is_theme_key(key) -> bool:
+    """A theme's key is its id, an int (0 included); the fixed entries are strings."""
+    return isinstance(key, int) and not isinstance(key, bool)
+
+
+def group_tree(themes) -> list[tuple[object, list]]:
+    """The broad themes, in the given order (largest first), each with its sub-themes; a sub-theme whose
+    parent is missing from `themes` is shown as a broad theme rather than lost."""
+    ids = {t.id for t in themes}
+    tops = [t for t in themes if t.parent_id is None or t.parent_id not in ids]
+    return [(top, [t for t in themes if t.parent_id == top.id and t is not top]) for top in tops]
+
+
+def theme_label(themes, theme_id: int) -> str:
+    """A theme's name with its broad theme's before it ("Travel › Flights"), as menus and the theme box show it."""
+    by_id = {t.id: t for t in themes}
+    theme = by_id.get(theme_id)
+    if theme is None:
+        return str(theme_id)
+    parent = by_id.get(theme.parent_id) if theme.parent_id is not None else None
+    return theme.name if parent is None else f"{parent.name}{PATH_SEPARATOR}{theme.name}"
+
+
+class ThemeList(QTreeWidget):
+    """Emits `filter_chosen(key)`: "all", "recent", "unsorted" or a theme id (broad or sub-theme)."""
 
     filter_chosen = Signal(object)
     memos_dropped = Signal(list, object)  # memo ids, theme id (None = Unsorted)
     rename_requested = Signal(int, str)
     merge_requested = Signal(int, int)  # source, target
+    nest_requested = Signal(int, object)  # theme id, broad theme id (None = make it a broad theme)
+    new_theme_requested = Signal(str, object)  # name, broad theme id to put it under (None = a broad theme)
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.setHeaderHidden(True)
+        self.setColumnCount(2)
+        self.header().setStretchLastSection(False)
+        self.header().setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        self.header().setSectionResizeMode(COUNT, QHeaderView.ResizeMode.ResizeToContents)
+        self.setRootIsDecorated(True)
+        self.setUniformRowHeights(True)
+        self.setExpandsOnDoubleClick(True)
         self.setAcceptDrops(True)
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.customContextMenuRequested.connect(self._context_menu)
-        self.currentItemChanged.connect(lambda item, _: item and self.filter_chosen.emit(item.data(KEY_ROLE)))
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.setDropIndicatorShown(False)  # the hovered target is tinted instead: a line suggests reordering
+        self.setAutoExpandDelay(700)  # hovering a folded broad theme during a drag opens it
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.DefaultContextMenu)
+        self.currentItemChanged.connect(lambda item, _: item and self.filter_chosen.emit(item.data(0, KEY_ROLE)))
+        self.itemCollapsed.connect(lambda item: self._collapsed.add(item.data(0, KEY_ROLE)))
+        self.itemExpanded.connect(lambda item: self._collapsed.discard(item.data(0, KEY_ROLE)))
         self.themes: list = []
+        self._collapsed: set[int] = set()  # broad themes the user folded (kept across refreshes)
+        self._hinted: QTreeWidgetItem | None = None
+        self.selected_memo_ids = lambda: []  # the memo list's selection, for "New theme from the selected memos"
+
+    # -- filling ---------------------------------------------------------------------------------
 
     def show_themes(self, themes, total: int, recent: int, unsorted: int) -> None:
         key = self.current_key()
-        self.blockSignals(True)
+        self.blockSignals(True)  # no filter_chosen and no itemCollapsed while rebuilding
+        self._hinted = None
         self.clear()
         self.themes = list(themes)
         for label, item_key, count in [("All memos", ALL, total), (f"Recent ({RECENT_DAYS} days)", RECENT, recent),
                                        ("Unsorted", UNSORTED, unsorted)]:
-            self._add(f"{label}  ·  {count}", item_key, bold=True)
-        for theme in self.themes:
-            self._add(f"{theme.name}  ·  {theme.memo_count}", theme.id)
+            self._add(self.invisibleRootItem(), label, count, item_key, bold=True)
+        for top, subs in group_tree(self.themes):  # a broad theme counts its sub-themes' memos too
+            parent = self._add(self.invisibleRootItem(), top.name, top.count, top.id, theme=True)
+            for sub in subs:
+                self._add(parent, sub.name, sub.count, sub.id, theme=True)
+            parent.setExpanded(top.id not in self._collapsed)
         self.blockSignals(False)
-        self.select_key(key if key is not None and self._row_of(key) is not None else ALL, emit=False)
+        self.select_key(key if key is not None and self.item_for(key) is not None else ALL, emit=False)
 
-    def _add(self, text: str, key, bold: bool = False) -> None:
-        item = QListWidgetItem(text)
-        item.setData(KEY_ROLE, key)
+    def _add(self, parent: QTreeWidgetItem, name: str, count: int, key, bold: bool = False,
+             theme: bool = False) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(parent, [name, str(count)])
+        item.setData(0, KEY_ROLE, key)
+        item.setTextAlignment(COUNT, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        item.setToolTip(NAME, name)
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDropEnabled
+        if theme:
+            flags |= Qt.ItemFlag.ItemIsDragEnabled
+            item.setForeground(COUNT, COUNT_COLOUR)
+        item.setFlags(flags)
         if bold:
-            font = item.font()
+            font = item.font(0)
             font.setBold(True)
-            item.setFont(font)
-        self.addItem(item)
+            item.setFont(NAME, font)
+            item.setFont(COUNT, font)
+        return item
 
-    def _row_of(self, key) -> int | None:
-        for row in range(self.count()):
-            if self.item(row).data(KEY_ROLE) == key:
-                return row
+    def entries(self) -> list[tuple[object, str, int, int]]:
+        """(key, name, count, depth) of every row in display order, folded ones included (depth 1: a sub-theme)."""
+        rows = []
+        for index in range(self.topLevelItemCount()):
+            top = self.topLevelItem(index)
+            for item, depth in [(top, 0)] + [(top.child(i), 1) for i in range(top.childCount())]:
+                rows.append((item.data(0, KEY_ROLE), item.text(NAME), int(item.text(COUNT)), depth))
+        return rows
+
+    def item_for(self, key) -> QTreeWidgetItem | None:
+        for index in range(self.topLevelItemCount()):
+            top = self.topLevelItem(index)
+            if top.data(0, KEY_ROLE) == key:
+                return top
+            for i in range(top.childCount()):
+                if top.child(i).data(0, KEY_ROLE) == key and is_theme_key(key):
+                    return top.child(i)
         return None
 
     def current_key(self):
         item = self.currentItem()
-        return None if item is None else item.data(KEY_ROLE)
+        return None if item is None else item.data(0, KEY_ROLE)
 
     def select_key(self, key, emit: bool = True) -> None:
-        row = self._row_of(key)
-        if row is not None:
+        item = self.item_for(key)
+        if item is not None:
             self.blockSignals(not emit)
-            self.setCurrentRow(row)
+            if item.parent() is not None and not item.parent().isExpanded():
+                item.parent().setExpanded(True)
+                self._collapsed.discard(item.parent().data(0, KEY_ROLE))
+            self.setCurrentItem(item)
             self.blockSignals(False)
 
+    def theme(self, theme_id: int):
+        return next((t for t in self.themes if t.id == theme_id), None)
+
     def theme_name(self, theme_id: int) -> str | None:
-        return next((t.name for t in self.themes if t.id == theme_id), None)
+        theme = self.theme(theme_id)
+        return None if theme is None else theme.name
 
-    # -- drag and drop: memos onto a theme ------------------------------------------------------
+    def sub_themes(self, theme_id: int) -> list:
+        return [t for t in self.themes if t.parent_id == theme_id]
 
-    def _drop_target(self, event):
-        item = self.itemAt(event.position().toPoint())
-        key = None if item is None else item.data(KEY_ROLE)
-        return key if key == UNSORTED or isinstance(key, int) else "none"
+    def broad_themes(self) -> list:
+        return [top for top, _ in group_tree(self.themes)]
+
+    # -- drag and drop: memos onto a theme, themes onto a broad theme or back to the top ----------
+
+    def mimeTypes(self) -> list[str]:
+        return [MEMO_IDS_MIME, THEME_ID_MIME]
+
+    def mimeData(self, items) -> QMimeData:
+        """A dragged theme: its id (one theme at a time: the tree selects one row)."""
+        data = QMimeData()
+        keys = [item.data(0, KEY_ROLE) for item in items if is_theme_key(item.data(0, KEY_ROLE))]
+        if keys:
+            data.setData(THEME_ID_MIME, str(keys[0]).encode())
+            data.setText(self.theme_name(keys[0]) or "")
+        return data
+
+    def startDrag(self, supported_actions) -> None:
+        # Our own drag, not QAbstractItemView's: after a move that one removes the dragged row itself,
+        # while here the storage decides and the tree is re-read from it.
+        item = self.currentItem()
+        if item is None or not is_theme_key(item.data(0, KEY_ROLE)):
+            return
+        drag = QDrag(self)
+        drag.setMimeData(self.mimeData([item]))
+        drag.exec(Qt.DropAction.MoveAction)
+
+    def drop_action(self, mime: QMimeData, position: QPoint) -> tuple[str, object] | None:
+        """What dropping `mime` at `position` (viewport coordinates) would do, or None if nothing:
+        (PLACE, theme id or None for Unsorted) for memos, (NEST, broad theme id) or (UNNEST, None) for a theme.
+        Impossible nestings (into a sub-theme, a theme that has sub-themes) are left for the storage to refuse
+        with its reason."""
+        item = self.itemAt(position)
+        key = None if item is None else item.data(0, KEY_ROLE)
+        if mime.hasFormat(MEMO_IDS_MIME):
+            if key == UNSORTED:
+                return PLACE, None
+            return (PLACE, key) if is_theme_key(key) else None
+        dragged = theme_id_from_mime(mime)
+        if dragged is None or self.theme(dragged) is None:
+            return None
+        if is_theme_key(key):
+            if key == dragged or key == self.theme(dragged).parent_id:
+                return None  # back where it started
+            return NEST, key
+        if item is None or key == ALL:
+            return (UNNEST, None) if self.theme(dragged).parent_id is not None else None
+        return None
+
+    def _hint(self, item: QTreeWidgetItem | None) -> None:
+        if self._hinted is item:
+            return
+        for column in (NAME, COUNT):
+            if self._hinted is not None:
+                self._hinted.setData(column, Qt.ItemDataRole.BackgroundRole, None)
+            if item is not None:
+                item.setBackground(column, QBrush(DROP_HINT))
+        self._hinted = item
 
     def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasFormat(MEMO_IDS_MIME):
+        super().dragEnterEvent(event)  # the view's dragging state: scrolling at the edges
+        if event.mimeData().hasFormat(MEMO_IDS_MIME) or event.mimeData().hasFormat(THEME_ID_MIME):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragMoveEvent(self, event) -> None:
-        if event.mimeData().hasFormat(MEMO_IDS_MIME) and self._drop_target(event) != "none":
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event) -> None:
-        target = self._drop_target(event)
-        ids = memo_ids_from_mime(event.mimeData())
-        if target == "none" or not ids:
+        super().dragMoveEvent(event)  # scrolling at the edges, unfolding a hovered broad theme; the verdict is ours
+        position = event.position().toPoint()
+        action = self.drop_action(event.mimeData(), position)
+        if action is None:
+            self._hint(None)
             event.ignore()
             return
+        self._hint(self.itemAt(position) if action[0] != UNNEST else self.item_for(ALL))
         event.acceptProposedAction()
-        self.memos_dropped.emit(ids, None if target == UNSORTED else target)
 
-    # -- rename and merge -----------------------------------------------------------------------
+    def dragLeaveEvent(self, event) -> None:
+        self._hint(None)
+        super().dragLeaveEvent(event)
 
-    def _context_menu(self, position) -> None:
-        item = self.itemAt(position)
-        key = None if item is None else item.data(KEY_ROLE)
-        if isinstance(key, int):
+    def dropEvent(self, event) -> None:
+        self._hint(None)
+        self.stopAutoScroll()
+        self.setState(QAbstractItemView.State.NoState)
+        mime = event.mimeData()
+        action = self.drop_action(mime, event.position().toPoint())
+        ids = memo_ids_from_mime(mime)
+        if action is None or (action[0] == PLACE and not ids):
+            event.ignore()
+            return
+        # Copy, not move: a move would let the dragging view delete the dragged rows itself.
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        kind, target = action
+        if kind == PLACE:
+            self.memos_dropped.emit(ids, target)
+        else:
+            self.nest_requested.emit(theme_id_from_mime(mime), target)
+
+    # -- context menu: rename, merge, nest, new theme ---------------------------------------------
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        if event.reason() == QContextMenuEvent.Reason.Keyboard:  # the Menu key or Shift+F10: the current row
+            item = self.currentItem()
+            position = self.visualItemRect(item).center() if item is not None else QPoint(0, 0)
+        else:
+            position = event.pos()
+            item = self.itemAt(position)
+        key = None if item is None else item.data(0, KEY_ROLE)
+        if is_theme_key(key):
             self.theme_menu(key).exec(self.viewport().mapToGlobal(position))
+        elif item is None or key in (ALL, UNSORTED):
+            self.new_theme_menu(None).exec(self.viewport().mapToGlobal(position))
 
     def theme_menu(self, key: int) -> QMenu:
-        """A theme's context menu: rename, merge into another theme."""
+        """A theme's context menu: rename, merge into another theme, nest under a broad theme or make it
+        one, and make a theme of the selected memos."""
         menu = QMenu(self)
         menu.addAction("Rename…", lambda: self.ask_rename(key))
         merge = menu.addMenu("Merge into")
-        for theme in self.themes:
-            if theme.id != key:
-                merge.addAction(menu_text(theme.name), lambda target=theme.id: self.merge_requested.emit(key, target))
+        for top, subs in group_tree(self.themes):
+            for theme in [top] + subs:
+                if theme.id != key:
+                    merge.addAction(menu_text(theme_label(self.themes, theme.id)),
+                                    lambda target=theme.id: self.merge_requested.emit(key, target))
         merge.setEnabled(len(self.themes) > 1)
+        menu.addSeparator()
+        theme = self.theme(key)
+        nest = menu.addMenu("Nest under")
+        for top in self.broad_themes():
+            if top.id != key and top.id != theme.parent_id:
+                nest.addAction(menu_text(top.name), lambda target=top.id: self.nest_requested.emit(key, target))
+        nest.setEnabled(bool(nest.actions()))
+        broad = menu.addAction("Make a broad theme", lambda: self.nest_requested.emit(key, None))
+        broad.setEnabled(theme.parent_id is not None)
+        menu.addSeparator()
+        self._add_new_theme_actions(menu, key if theme.parent_id is None else theme.parent_id)
         return menu
+
+    def new_theme_menu(self, parent_id: int | None) -> QMenu:
+        menu = QMenu(self)
+        self._add_new_theme_actions(menu, parent_id)
+        return menu
+
+    def _add_new_theme_actions(self, menu: QMenu, broad_id: int | None) -> None:
+        # A theme holds memos (an empty one is removed), so a new one starts with the memos selected in the list.
+        new = menu.addAction("New theme from the selected memos…", lambda: self.ask_new_theme(None))
+        selected = bool(self.selected_memo_ids())
+        new.setEnabled(selected)
+        if broad_id is not None:
+            sub = menu.addAction(f"New sub-theme of {menu_text(self.theme_name(broad_id) or '')} from the "
+                                 "selected memos…", lambda: self.ask_new_theme(broad_id))
+            sub.setEnabled(selected)
 
     def ask_rename(self, theme_id: int) -> None:
         name, ok = QInputDialog.getText(self, "Rename theme", "Name:", text=self.theme_name(theme_id) or "")
         if ok and name.strip():
             self.rename_requested.emit(theme_id, name.strip())
+
+    def ask_new_theme(self, parent_id: int | None) -> None:
+        title = "New theme" if parent_id is None else f"New sub-theme of {self.theme_name(parent_id)}"
+        name, ok = QInputDialog.getText(self, title, "Name:")
+        if ok and name.strip():
+            self.new_theme_requested.emit(name.strip(), parent_id)
+
+
+def theme_id_from_mime(mime: QMimeData) -> int | None:
+    if not mime.hasFormat(THEME_ID_MIME):
+        return None
+    raw = bytes(mime.data(THEME_ID_MIME)).decode().strip()
+    return int(raw) if raw.isdigit() else None

@@ -1,66 +1,104 @@
-"""The theme map: every memo's embedding projected to 2-D (PCA), dots coloured by theme; click opens a memo."""
+"""The theme map: every memo a dot where its meaning puts it (app/gui/map_layout.py keeps the layout from one
+launch to the next), coloured by broad theme, its sub-themes in shades of that colour, every theme labelled at
+its centre; the open memo is ringed, and a click opens a memo."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from app.display import memo_title
 
 MARGIN = 28
+LEGEND_HEIGHT = 20
 DOT_RADIUS = 6
+UNSORTED_COLOUR = "#9ca3af"
 
 
 @dataclass
 class MapPoints:
     memo_ids: list[int] = field(default_factory=list)
     xy: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # in [0, 1]
-    theme_ids: list[int | None] = field(default_factory=list)
+    theme_ids: list[int | None] = field(default_factory=list)  # each memo's most specific theme
     titles: list[str] = field(default_factory=list)
     theme_names: dict[int, str] = field(default_factory=dict)
+    parents: dict[int, int | None] = field(default_factory=dict)  # theme id -> its broad theme (None: broad)
+
+    def broad_of(self, theme_id: int | None) -> int | None:
+        parent = self.parents.get(theme_id) if theme_id is not None else None
+        return theme_id if parent is None else parent
 
 
-def project(vectors: np.ndarray) -> np.ndarray:
-    """The first two principal components of `vectors`, scaled into [0, 1] (PCA by SVD, deterministic)."""
-    if len(vectors) == 0:
+def fit_to_square(xy: np.ndarray) -> np.ndarray:
+    """Scale coordinates into [0, 1] on both axes (a single memo sits in the middle)."""
+    if len(xy) == 0:
         return np.zeros((0, 2))
-    centred = vectors - vectors.mean(axis=0)
-    if len(vectors) == 1:
-        return np.full((1, 2), 0.5)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    components = vt[:2]
-    # SVD signs are arbitrary: fix them so the map does not flip between refreshes.
-    signs = np.sign(components[np.arange(len(components)), np.abs(components).argmax(axis=1)])
-    xy = centred @ (components * signs[:, None]).T
-    if xy.shape[1] == 1:
-        xy = np.column_stack([xy, np.zeros(len(xy))])
     low, high = xy.min(axis=0), xy.max(axis=0)
-    return (xy - low) / np.where(high - low > 1e-9, high - low, 1.0)
+    span = high - low
+    scaled = (xy - low) / np.where(span > 1e-9, span, 1.0)
+    scaled[:, span <= 1e-9] = 0.5
+    return scaled
 
 
-def load_map_points(db) -> MapPoints:
-    """Read every embedded memo and project it (runs in a background job)."""
+def load_map_points(db, data_dir: Path) -> MapPoints:
+    """Read every embedded memo and place it: the stored layout, new memos beside their neighbours
+    (runs in a background job; writes the layout back when it changed)."""
+    from app.gui.map_layout import arrange, layout_key, read_layout, write_layout
     from organize.embeddings import MODEL_NAME
     from storage import memos as store
     from storage import organizing as org
 
     ids, vectors = org.load_embeddings(db, MODEL_NAME)
     memos = {memo.id: memo for memo in store.list_memos(db)}
+    rows = [row for row, memo_id in enumerate(ids) if memo_id in memos]  # gone between the two reads
+    ids, vectors = [ids[row] for row in rows], vectors[rows] if len(rows) else np.zeros((0, 2))
+    keys = [layout_key(memos[i].content_hash) for i in ids]
+    stored = read_layout(data_dir, MODEL_NAME)
+    layout = arrange(keys, vectors, stored)
+    if layout.changed:
+        write_layout(data_dir, MODEL_NAME, layout.to_store(keys, stored))
+    themes = org.list_themes(db)
     return MapPoints(
-        memo_ids=ids, xy=project(vectors),
-        theme_ids=[memos[i].theme_id if i in memos else None for i in ids],
-        titles=[memo_title(memos[i]) if i in memos else str(i) for i in ids],
-        theme_names={t.id: t.name for t in org.list_themes(db)},
+        memo_ids=ids, xy=fit_to_square(layout.xy),
+        theme_ids=[memos[i].theme_id for i in ids],
+        titles=[memo_title(memos[i]) for i in ids],
+        theme_names={t.id: t.name for t in themes},
+        parents={t.id: t.parent_id for t in themes},
     )
 
 
-def theme_colour(theme_id: int | None) -> QColor:
-    if theme_id is None:
-        return QColor("#9ca3af")
-    return QColor.fromHsv((theme_id * 137) % 360, 170, 215)
+def theme_colours(points: MapPoints) -> dict[int | None, QColor]:
+    """A hue per broad theme (spread by the golden angle, in id order so a colour stays with its theme);
+    its sub-themes are lighter and darker shades of it. Unsorted is grey."""
+    colours: dict[int | None, QColor] = {None: QColor(UNSORTED_COLOUR)}
+    broad = sorted(t for t, parent in points.parents.items() if parent is None or parent not in points.parents)
+    for rank, theme_id in enumerate(broad):
+        hue = (rank * 137.508 + 210) % 360
+        colours[theme_id] = QColor.fromHslF(hue / 360, 0.62, 0.50)
+        subs = sorted(t for t, parent in points.parents.items() if parent == theme_id)
+        for index, sub in enumerate(subs):
+            # lightness alternates either side of the parent's, further out for later sub-themes
+            step = (index // 2 + 1) / (len(subs) // 2 + 1)
+            lightness = 0.50 + (0.22 if index % 2 == 0 else -0.17) * step
+            shift = (6 if index % 2 == 0 else -6) * (index // 2 + 1)
+            colours[sub] = QColor.fromHslF(((hue + shift) % 360) / 360, 0.58, lightness)
+    return colours
+
+
+@dataclass
+class ThemeLabel:
+    theme_id: int
+    text: str
+    centre: QPointF
+    broad: bool
+    size: int
+    top: float = 0.0  # the upper and lower edges of the theme's core dots (the half nearest its centre)
+    bottom: float = 0.0
+    region: bool = False  # a broad theme with sub-themes: its label names the region, not one clump
 
 
 class ThemeMap(QWidget):
@@ -69,26 +107,83 @@ class ThemeMap(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.points = MapPoints()
+        self.selected_memo: int | None = None
+        self.colours: dict[int | None, QColor] = {}
+        self.loading = False
+        self._placed_labels: tuple[tuple, list] | None = None  # (the size they were placed for, the labels)
         self.setMouseTracking(True)
         self.setMinimumSize(200, 200)
 
     def set_points(self, points: MapPoints) -> None:
         self.points = points
+        self.colours = theme_colours(points)
+        self._placed_labels = None
+        self.loading = False
         self.update()
 
+    def set_loading(self, loading: bool) -> None:
+        """A layout is being computed (the first one of a big library takes seconds)."""
+        self.loading = loading
+        self.update()
+
+    def set_selected(self, memo_id: int | None) -> None:
+        """Ring the open memo's dot."""
+        if memo_id != self.selected_memo:
+            self.selected_memo = memo_id
+            self.update()
+
+    def colour_of(self, theme_id: int | None) -> QColor:
+        return self.colours.get(theme_id, QColor(UNSORTED_COLOUR))
+
+    # -- geometry -----------------------------------------------------------------------------------
+
+    def _positions(self) -> np.ndarray:
+        width, height = self.width() - 2 * MARGIN, self.height() - 2 * MARGIN - LEGEND_HEIGHT
+        xy = self.points.xy
+        if len(xy) == 0:
+            return np.zeros((0, 2))
+        return np.column_stack([MARGIN + xy[:, 0] * width, MARGIN + (1 - xy[:, 1]) * height])
+
     def dot_position(self, row: int) -> QPointF:
-        x, y = self.points.xy[row]
-        width, height = self.width() - 2 * MARGIN, self.height() - 2 * MARGIN - 20
-        return QPointF(MARGIN + x * width, MARGIN + (1 - y) * height)
+        x, y = self._positions()[row]
+        return QPointF(x, y)
 
     def dot_at(self, position: QPointF) -> int | None:
-        best, best_distance = None, (DOT_RADIUS + 4) ** 2
-        for row in range(len(self.points.memo_ids)):
-            delta = self.dot_position(row) - position
-            distance = delta.x() ** 2 + delta.y() ** 2
-            if distance <= best_distance:
-                best, best_distance = row, distance
-        return best
+        positions = self._positions()
+        if len(positions) == 0:
+            return None
+        distances = ((positions - [position.x(), position.y()]) ** 2).sum(axis=1)
+        row = int(np.argmin(distances))
+        return row if distances[row] <= (DOT_RADIUS + 4) ** 2 else None
+
+    def labels(self) -> list[ThemeLabel]:
+        """Every theme with memos on the map, at the median of its memos' dots (a broad theme's include its
+        sub-themes'), broad themes first, larger first."""
+        positions = self._positions()
+        members: dict[int, list[int]] = {}
+        for row, theme_id in enumerate(self.points.theme_ids):
+            if theme_id is None:
+                continue
+            members.setdefault(theme_id, []).append(row)
+            broad = self.points.broad_of(theme_id)
+            if broad != theme_id:
+                members.setdefault(broad, []).append(row)
+        with_subs = {self.points.broad_of(t) for t in self.points.theme_ids if self.points.broad_of(t) != t}
+        labels = []
+        for theme_id, rows in members.items():
+            if theme_id not in self.points.theme_names:
+                continue
+            dots = positions[rows]
+            centre = np.median(dots, axis=0)  # a theme split in two clumps: by the larger one
+            distance = np.linalg.norm(dots - centre, axis=1)
+            core = dots[distance <= np.median(distance)]
+            broad = self.points.broad_of(theme_id) == theme_id
+            labels.append(ThemeLabel(theme_id, self.points.theme_names[theme_id], QPointF(*centre), broad,
+                                     len(rows), float(core[:, 1].min()) - DOT_RADIUS - 1,
+                                     float(core[:, 1].max()) + DOT_RADIUS + 1, theme_id in with_subs))
+        return sorted(labels, key=lambda label: (not label.broad, -label.size, label.theme_id))
+
+    # -- painting -----------------------------------------------------------------------------------
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
@@ -97,25 +192,112 @@ class ThemeMap(QWidget):
         if not self.points.memo_ids:
             painter.setPen(QColor("#6b7280"))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+                             "Laying out the map…" if self.loading else
                              "The map appears once memos are transcribed and organised.")
             return
+        positions = self._positions()
         painter.setPen(QPen(QColor("#ffffff"), 1.5))
+        selected_row = None
         for row, theme_id in enumerate(self.points.theme_ids):
-            painter.setBrush(theme_colour(theme_id))
-            painter.drawEllipse(self.dot_position(row), DOT_RADIUS, DOT_RADIUS)
-        # legend along the bottom
-        x = MARGIN
-        y = self.height() - 16
-        present = [t for t in self.points.theme_names if t in set(self.points.theme_ids)]
-        for theme_id in present + ([None] if None in self.points.theme_ids else []):
-            name = self.points.theme_names.get(theme_id, "Unsorted")
+            if self.points.memo_ids[row] == self.selected_memo:
+                selected_row = row
+                continue
+            painter.setBrush(self.colour_of(theme_id))
+            painter.drawEllipse(QPointF(*positions[row]), DOT_RADIUS, DOT_RADIUS)
+        self._paint_labels(painter)
+        if selected_row is not None:  # last, above the labels: the open memo is always visible
+            centre = QPointF(*positions[selected_row])
+            painter.setBrush(self.colour_of(self.points.theme_ids[selected_row]))
+            painter.setPen(QPen(QColor("#ffffff"), 2))
+            painter.drawEllipse(centre, DOT_RADIUS + 2, DOT_RADIUS + 2)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(QColor("#111827"), 2.5))
+            painter.drawEllipse(centre, DOT_RADIUS + 5, DOT_RADIUS + 5)
+        self._paint_legend(painter)
+
+    def _label_fonts(self) -> tuple[QFont, QFont]:
+        broad = QFont(self.font())
+        broad.setBold(True)
+        broad.setPointSizeF(self.font().pointSizeF() * 1.15)
+        sub = QFont(self.font())
+        sub.setPointSizeF(self.font().pointSizeF() * 0.95)
+        return broad, sub
+
+    def label_rects(self) -> list[tuple[ThemeLabel, QRectF]]:
+        """Where each label goes, centred on its theme: just above its dots (below, if taken), so the label
+        does not hide them; a broad theme's region label right at the centre. Of the spots near, the one
+        covering no other label and the fewest dots. Placed again only when the points or the size change."""
+        wanted = (self.width(), self.height())
+        if self._placed_labels is None or self._placed_labels[0] != wanted:
+            self._placed_labels = (wanted, self._place_labels())
+        return self._placed_labels[1]
+
+    def _place_labels(self) -> list[tuple[ThemeLabel, QRectF]]:
+        broad_font, sub_font = self._label_fonts()
+        placed: list[tuple[ThemeLabel, QRectF]] = []
+        bounds = QRectF(self.rect()).adjusted(2, 2, -2, -LEGEND_HEIGHT - 4)
+        positions = self._positions()
+        for label in self.labels():
+            metrics = QFontMetricsF(broad_font if label.broad else sub_font)
+            width, height = metrics.horizontalAdvance(label.text) + 6, metrics.height() + 2
+            tops = [label.top - height, label.bottom, label.top - 2 * height, label.bottom + height]
+            middle = label.centre.y() - height / 2
+            tops = [middle, middle - height, middle + height] + tops if label.region else tops + [middle]
+            best, best_cost = None, None
+            for rank, top in enumerate(tops):
+                rect = QRectF(label.centre.x() - width / 2, top, width, height)
+                rect.moveLeft(min(max(rect.left(), bounds.left()), bounds.right() - width))
+                rect.moveTop(min(max(rect.top(), bounds.top()), bounds.bottom() - height))
+                # covering another label is worst, then every dot hidden, then being further from the first spot
+                covered = ((positions[:, 0] > rect.left() - 2) & (positions[:, 0] < rect.right() + 2)
+                           & (positions[:, 1] > rect.top() - 2) & (positions[:, 1] < rect.bottom() + 2)).sum()
+                cost = 1000 * sum(rect.intersects(other) for _, other in placed) + covered + 0.5 * rank
+                if best_cost is None or cost < best_cost:
+                    best, best_cost = rect, cost
+            placed.append((label, best))
+        return placed
+
+    def _paint_labels(self, painter: QPainter) -> None:
+        broad_font, sub_font = self._label_fonts()
+        for label, rect in self.label_rects():
+            font = broad_font if label.broad else sub_font
+            colour = QColor("#111827") if label.broad else self.colour_of(label.theme_id).darker(190)
+            path = QPainterPath()
+            metrics = QFontMetricsF(font)
+            baseline = QPointF(rect.left() + 3, rect.top() + 1 + metrics.ascent())
+            path.addText(baseline, font, label.text)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(QColor(255, 255, 255, 230), 4, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                                Qt.PenJoinStyle.RoundJoin))
+            painter.drawPath(path)  # a white halo keeps the label readable over the dots
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(theme_colour(theme_id))
+            painter.setBrush(colour)
+            painter.drawPath(path)
+
+    def _paint_legend(self, painter: QPainter) -> None:
+        """The broad themes' colours along the bottom, as many as fit."""
+        x, y = MARGIN, self.height() - LEGEND_HEIGHT / 2 - 4
+        shown = {self.points.broad_of(t) for t in self.points.theme_ids}
+        broad = [label.theme_id for label in self.labels() if label.broad]
+        entries = [(t, self.points.theme_names[t]) for t in broad if t in shown]
+        if None in shown:
+            entries.append((None, "Unsorted"))
+        metrics = painter.fontMetrics()
+        for index, (theme_id, name) in enumerate(entries):
+            width = metrics.horizontalAdvance(name)
+            if x + width + 14 > self.width() - MARGIN:
+                painter.setPen(QColor("#6b7280"))
+                painter.drawText(QRectF(x, y - 9, 120, 18), Qt.AlignmentFlag.AlignVCenter,
+                                 f"+{len(entries) - index} more")
+                break
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self.colour_of(theme_id))
             painter.drawEllipse(QPointF(x + 5, y), 5, 5)
             painter.setPen(QColor("#374151"))
-            width = painter.fontMetrics().horizontalAdvance(name)
             painter.drawText(QRectF(x + 14, y - 9, width + 4, 18), Qt.AlignmentFlag.AlignVCenter, name)
             x += width + 32
+
+    # -- mouse --------------------------------------------------------------------------------------
 
     def mouseMoveEvent(self, event) -> None:
         row = self.dot_at(event.position())
@@ -124,7 +306,14 @@ class ThemeMap(QWidget):
             self.unsetCursor()
         else:
             self.setCursor(Qt.CursorShape.PointingHandCursor)
-            QToolTip.showText(event.globalPosition().toPoint(), self.points.titles[row], self)
+            theme_id = self.points.theme_ids[row]
+            where = "Unsorted" if theme_id is None else self._theme_path(theme_id)
+            QToolTip.showText(event.globalPosition().toPoint(), f"{self.points.titles[row]}\n{where}", self)
+
+    def _theme_path(self, theme_id: int) -> str:
+        broad = self.points.broad_of(theme_id)
+        name = self.points.theme_names.get(theme_id, "")
+        return name if broad == theme_id else f"{self.points.theme_names.get(broad, '')} › {name}"
 
     def mousePressEvent(self, event) -> None:
         row = self.dot_at(event.position())

@@ -8,13 +8,15 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from app.gui.memo_list import FIRST_LINE, HTML_ROLE, TITLE
+from app.gui.sidebar import UNSORTED
 from storage import memos as store
 from storage import organizing as org
 from tests.gui.conftest import wait_idle
 
 
 def sidebar_texts(window) -> list[str]:
-    return [window.themes.item(row).text() for row in range(window.themes.count())]
+    """Every row of the sidebar as "name  ·  count", broad themes and sub-themes alike."""
+    return [f"{name}  ·  {count}" for _, name, count, _ in window.themes.entries()]
 
 
 def test_window_shows_the_library(window, qtbot):
@@ -80,8 +82,7 @@ def test_rename_merge_and_move_update_the_lists(window, qtbot):
     printing_memo = org.memos_of_theme(db, printing.id)[0]
     window.memo_list.select_memo(printing_memo)
     mime = window.memo_list.mimeData([window.memo_list.currentItem()])
-    unsorted_row = next(i for i, t in enumerate(sidebar_texts(window)) if t.startswith("Unsorted"))
-    target = window.themes.visualItemRect(window.themes.item(unsorted_row)).center()
+    target = window.themes.visualItemRect(window.themes.item_for(UNSORTED)).center()
     drop = QDropEvent(QPointF(target), Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton,
                       Qt.KeyboardModifier.NoModifier)
     window.themes.dropEvent(drop)

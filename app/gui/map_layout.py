@@ -1,0 +1,192 @@
+"""Where each memo sits on the theme map, kept from one launch to the next (no Qt here: runs in a job).
+
+A map that reshuffles every time it opens cannot be learnt, so the 2-D coordinates are stored per memo
+in the data folder (`map-layout.json`, owner-only, written atomically) and reused. A memo new since then is
+placed beside the stored memos it is most similar to, and everything is laid out afresh only when most
+memos are new (a first import) or the embedding model changed. Memos are keyed by their content hash, the
+memo's identity, so the layout survives `musings repair` renumbering them.
+
+The fresh layout is UMAP's recipe (organize.clustering's fuzzy neighbour graph and graph layout, seeded,
+so the same library always gives the same map), started from the first two principal components; tiny
+libraries get the principal components alone.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+LAYOUT_NAME = "map-layout.json"
+LAYOUT_VERSION = 1
+KEY_LENGTH = 16  # hex digits of the content hash: 64 bits, ample for one library
+GRAPH_LAYOUT_MIN_MEMOS = 12  # below this a neighbour graph says little: principal components
+NEIGHBOURS = 5  # stored memos a new one is placed among
+NEIGHBOUR_SHARPNESS = 0.05  # softmax temperature over their similarities: the nearest counts most
+NEW_MEMO_SPREAD = 0.015  # of the map's extent: new memos next to the same neighbours do not hide each other
+DECIMALS = 5  # stored coordinates' precision (the layout's units span about 10)
+SEPARATION = 0.022  # of the map's extent (about a dot across): closer dots are pushed apart after a fresh layout
+
+
+@dataclass
+class Layout:
+    xy: np.ndarray  # (n, 2) in the layout's own units, one row per memo as given
+    changed: bool  # differs from what was stored: write it back
+    recomputed: bool  # laid out afresh (not from the stored coordinates)
+
+    def to_store(self, keys: list[str], stored: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        """What the file keeps: these memos, and, unless laid out afresh, the stored memos not shown now
+        (one being transcribed again gets its place back)."""
+        current = {key: (float(x), float(y)) for key, (x, y) in zip(keys, self.xy)}
+        return current if self.recomputed else {**stored, **current}
+
+
+def layout_key(content_hash: str) -> str:
+    return content_hash[:KEY_LENGTH]
+
+
+def principal_components(vectors: np.ndarray) -> np.ndarray:
+    """The first two principal components (the small dim x dim covariance's top eigenvectors, signs fixed so
+    the map does not flip)."""
+    if len(vectors) < 2:
+        return np.zeros((len(vectors), 2))
+    centred = np.asarray(vectors, dtype=np.float64) - np.mean(vectors, axis=0)
+    _, axes = np.linalg.eigh(centred.T @ centred)
+    components = axes[:, ::-1][:, :2].T
+    signs = np.sign(components[np.arange(len(components)), np.abs(components).argmax(axis=1)])
+    return centred @ (components * signs[:, None]).T
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
+
+
+def fresh_layout(vectors: np.ndarray) -> np.ndarray:
+    """A new 2-D layout of every memo (deterministic: the same vectors give the same map)."""
+    vectors = _unit(vectors)
+    n = len(vectors)
+    if n < GRAPH_LAYOUT_MIN_MEMOS:
+        return principal_components(vectors).astype(np.float64)
+    from organize.clustering import fuzzy_neighbour_graph, graph_layout, neighbour_count
+
+    start = principal_components(vectors)
+    xy = graph_layout(fuzzy_neighbour_graph(vectors, neighbour_count(n)), start, seed=0).astype(np.float64)
+    return _separate(xy)
+
+
+def _separate(xy: np.ndarray, rounds: int = 30) -> np.ndarray:
+    """Push apart dots that would sit on top of each other (the layout packs a theme tightly); a few rounds
+    of pairwise nudges on the close pairs only."""
+    from scipy.spatial import cKDTree
+
+    extent = max(float(np.ptp(xy, axis=0).max()), 1e-9)
+    gap = SEPARATION * extent
+    xy = xy.copy()
+    for _ in range(rounds):
+        pairs = cKDTree(xy).query_pairs(gap, output_type="ndarray")
+        if len(pairs) == 0:
+            break
+        delta = xy[pairs[:, 0]] - xy[pairs[:, 1]]
+        distance = np.linalg.norm(delta, axis=1)
+        same = distance < 1e-12
+        # coincident dots: a fixed direction per pair, so the result stays deterministic
+        angle = (pairs[same, 0] * 2.399963 + pairs[same, 1]) % (2 * np.pi)
+        delta[same] = np.column_stack([np.cos(angle), np.sin(angle)]) * 1e-6
+        distance[same] = 1e-6
+        push = ((gap - distance) / 2 / distance)[:, None] * delta
+        np.add.at(xy, pairs[:, 0], push)
+        np.add.at(xy, pairs[:, 1], -push)
+    return xy
+
+
+def place_new(known_vectors: np.ndarray, known_xy: np.ndarray, new_vectors: np.ndarray,
+              new_keys: list[str]) -> np.ndarray:
+    """Positions for new memos among the stored ones they resemble most: a similarity-weighted mean of
+    their nearest stored memos' positions, nudged by a small offset fixed by the memo's key."""
+    known, new = _unit(known_vectors), _unit(new_vectors)
+    similarities = new @ known.T
+    k = min(NEIGHBOURS, len(known))
+    nearest = np.argsort(-similarities, axis=1, kind="stable")[:, :k]
+    chosen = np.take_along_axis(similarities, nearest, axis=1)
+    weights = np.exp((chosen - chosen[:, :1]) / NEIGHBOUR_SHARPNESS)
+    xy = (weights[:, :, None] * known_xy[nearest]).sum(axis=1) / weights.sum(axis=1, keepdims=True)
+    extent = max(float(np.ptp(known_xy, axis=0).max()) if len(known_xy) > 1 else 1.0, 1e-9)
+    for row, key in enumerate(new_keys):
+        rng = np.random.default_rng(int(key, 16) if key else row)
+        angle, radius = rng.uniform(0, 2 * np.pi), NEW_MEMO_SPREAD * extent * (0.5 + rng.uniform())
+        xy[row] += radius * np.array([np.cos(angle), np.sin(angle)])
+    return xy
+
+
+def arrange(keys: list[str], vectors: np.ndarray, stored: dict[str, tuple[float, float]]) -> Layout:
+    """Coordinates for the memos `keys` (rows of `vectors`): the stored ones reused, new ones placed among
+    them, or a fresh layout when most memos are new."""
+    keys = list(keys)
+    known = [row for row, key in enumerate(keys) if key in stored]
+    new = [row for row, key in enumerate(keys) if key not in stored]
+    if not keys:
+        return Layout(np.zeros((0, 2)), changed=False, recomputed=False)
+    if len(new) > len(known):
+        # rounded as the file keeps them: this launch's map is the next launch's to the last digit
+        return Layout(np.round(fresh_layout(vectors), DECIMALS), changed=True, recomputed=True)
+    xy = np.zeros((len(keys), 2))
+    xy[known] = [stored[keys[row]] for row in known]
+    if new:
+        xy[new] = np.round(place_new(vectors[known], xy[known], vectors[new], [keys[row] for row in new]), DECIMALS)
+    return Layout(xy, changed=bool(new), recomputed=False)
+
+
+# -- the file ---------------------------------------------------------------------------------------
+
+# The last layout of a data folder where the file could not be written (a read-only snapshot, a full disk),
+# kept for this process: without it every refresh of the map would lay a big library out afresh.
+_REMEMBERED: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
+
+
+def read_layout(data_dir: Path, model: str) -> dict[str, tuple[float, float]]:
+    """The stored coordinates by memo key; empty if there are none, they were made from another model's
+    vectors, or the file is unreadable (the map is then laid out afresh: nothing is lost but the old shape)."""
+    remembered = _REMEMBERED.get((str(data_dir), model))
+    if remembered is not None:  # newer than the file, which could not be replaced
+        return dict(remembered)
+    path = Path(data_dir) / LAYOUT_NAME
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as error:
+        log.warning("the theme map's layout %s is unreadable (%s): laying it out afresh", path, error)
+        return {}
+    if not isinstance(content, dict) or content.get("version") != LAYOUT_VERSION or content.get("model") != model:
+        return {}
+    points = content.get("points")
+    if not isinstance(points, dict):
+        return {}
+    return {key: (float(value[0]), float(value[1])) for key, value in points.items()
+            if isinstance(value, list) and len(value) == 2}
+
+
+def write_layout(data_dir: Path, model: str, points: dict[str, tuple[float, float]]) -> bool:
+    """Store the coordinates by memo key (atomically, readable by the owner only). A data folder that can't be
+    written (a read-only snapshot, a full disk) only costs the map its memory across launches: logged, and
+    kept for this process; returns False."""
+    from app.export_files import write_atomic
+    from privacy import PRIVATE_FILE_MODE
+
+    content = {"version": LAYOUT_VERSION, "model": model,
+               "points": {key: [round(x, DECIMALS), round(y, DECIMALS)] for key, (x, y) in points.items()}}
+    try:
+        write_atomic(Path(data_dir) / LAYOUT_NAME, json.dumps(content, separators=(",", ":")).encode(),
+                     PRIVATE_FILE_MODE)
+    except OSError as error:
+        log.warning("could not keep the theme map's layout in %s: %s", data_dir, error)
+        _REMEMBERED[(str(data_dir), model)] = dict(points)
+        return False
+    _REMEMBERED.pop((str(data_dir), model), None)
+    return True
