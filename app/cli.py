@@ -1,5 +1,17 @@
-"""The `musings` command."""
+"""The `musings` command: its parser, its commands and how their errors are told.
+
+It is started through app.entry (the console script, the bundle, `python -m app.cli`), which runs
+`record --toggle` and opens the microphone of `listen --start-recording` before this module's imports
+(PyAV, numpy, sqlite-utils) load.
+"""
 from __future__ import annotations
+
+import sys
+
+if __name__ == "__main__":  # `python -m app.cli`: through the same entry as `musings`, before the imports below
+    from app.entry import main as _entry
+
+    sys.exit(_entry())
 
 import argparse
 import json
@@ -8,17 +20,17 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 from dataclasses import asdict
 from pathlib import Path
 
-from app import __version__
 from app.display import memo_title, one_line, terminal_safe
+from app.entry import (add_global_options, add_listen_options, add_record_options, configure_logging,
+                       open_microphone, toggle_recording)
 from app.timefmt import clock
-# The use cases (and scikit-learn, torch...) are imported by the commands that need them: then
-# `musings record --toggle`, bound to a desktop shortcut, answers in a fraction of a second.
-from app.hotkey import DEFAULT_HOTKEY, HotkeyError, start_global_hotkey
+# The use cases (and scikit-learn, torch...) are imported by the commands that need them, so `musings list`
+# and friends start fast.
+from app.hotkey import HotkeyError, start_global_hotkey
 from app.inbox import inbox_dir, unfinished_recordings
 from app.instance import AlreadyRunning, InstanceServer, send_command
 from audio.decode import AudioError
@@ -36,14 +48,11 @@ from storage.library import resolve_data_dir
 log = logging.getLogger("musings")
 
 SQLITE_MAX_INTEGER = 2**63 - 1
-LISTEN_LOG = "listen.log"  # where a `musings listen` started by `record --toggle` writes
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="musings", description="Offline voice memos: import, transcribe, search.")
-    parser.add_argument("--version", action="version", version=f"musings {__version__}")
-    parser.add_argument("--data-dir", help="data folder (default: $MUSINGS_HOME or the platform's user data folder)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    add_global_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     importing = commands.add_parser("import", help="import recordings (files or folders) and transcribe them")
@@ -74,16 +83,22 @@ def build_parser() -> argparse.ArgumentParser:
     how.add_argument("--semantic", dest="mode", action="store_const", const="semantic", help="meaning only")
     searching.add_argument("--json", action="store_true")
 
-    themes = commands.add_parser("themes", help="themes with their memo counts")
+    themes = commands.add_parser("themes", help="the theme tree with memo counts")
     themes.add_argument("--rebuild", action="store_true", help="re-cluster now (keeps ids, names, corrections)")
     themes.add_argument("--json", action="store_true")
-    theme = commands.add_parser("theme", help="rename or merge themes").add_subparsers(dest="action", required=True)
+    theme = commands.add_parser("theme", help="rename, merge or nest themes").add_subparsers(dest="action",
+                                                                                         required=True)
     rename = theme.add_parser("rename", help="give a theme a name of your own")
     rename.add_argument("theme_id", type=int)
     rename.add_argument("name")
     merge = theme.add_parser("merge", help="move every memo of SOURCE into TARGET")
     merge.add_argument("source_id", type=int)
     merge.add_argument("target_id", type=int)
+    nest = theme.add_parser("nest", help="make CHILD a sub-theme of the broad theme PARENT")
+    nest.add_argument("child_id", type=int)
+    nest.add_argument("parent_id", type=int)
+    unnest = theme.add_parser("unnest", help="make a sub-theme a broad theme again")
+    unnest.add_argument("theme_id", type=int)
 
     move = commands.add_parser("move", help="put a memo into a theme (an id, a new name, or 'unsorted')")
     move.add_argument("memo_id", type=int)
@@ -108,31 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     exporting.add_argument("folder", type=Path)
     exporting.add_argument("--json", action="store_true")
 
-    recording = commands.add_parser("record", help="record a memo from the microphone and transcribe it")
-    recording.add_argument("--seconds", type=float, help="stop after this many seconds (default: on Enter or Ctrl-C)")
-    recording.add_argument("--stop-on-silence", type=float, metavar="S", help="stop after S seconds of quiet")
-    recording.add_argument("--device", help="microphone number or name (see `musings devices`; default: the system's)")
-    recording.add_argument("--model", default=DEFAULT_MODEL, help="tiny.en (default), base, or a CTranslate2 folder")
-    recording.add_argument("--language", default="auto", help="language code, or auto (default)")
-    recording.add_argument("--json", action="store_true", help="print the outcome as JSON")
-    recording.add_argument("--toggle", action="store_true",
-                           help="start/stop recording in the running Musings (starts `musings listen` if none runs)")
-
-    listening = commands.add_parser("listen", help="record in the background, toggled by a hotkey or `record --toggle`")
-    listening.add_argument("--night", action="store_true", help="soft sounds on start and stop, nothing shown")
-    listening.add_argument("--stop-on-silence", type=float, metavar="S", help="stop a recording after S seconds of quiet")
-    listening.add_argument("--hotkey", default=DEFAULT_HOTKEY, metavar="KEYS",
-                           help=f"global hotkey (default {DEFAULT_HOTKEY}); 'none' for no hotkey")
-    listening.add_argument("--device", help="microphone number or name (see `musings devices`; default: the system's)")
-    listening.add_argument("--model", default=DEFAULT_MODEL, help="tiny.en (default), base, or a CTranslate2 folder")
-    listening.add_argument("--language", default="auto", help="language code, or auto (default)")
-    mic = listening.add_mutually_exclusive_group()
-    mic.add_argument("--keep-mic-open", dest="keep_mic_open", action="store_true", default=None,
-                     help="keep the microphone open while idle (audio discarded) so a recording starts in "
-                          "milliseconds: the default, except with --night")
-    mic.add_argument("--release-mic", dest="keep_mic_open", action="store_false",
-                     help="open the microphone only while recording (the system's mic indicator stays off)")
-    listening.add_argument("--start-recording", action="store_true", help="start recording at once")
+    add_record_options(commands.add_parser("record", help="record a memo from the microphone and transcribe it"))
+    add_listen_options(commands.add_parser("listen",
+                                           help="record in the background, toggled by a hotkey or `record --toggle`"))
 
     devices = commands.add_parser("devices", help="list the microphones")
     devices.add_argument("--json", action="store_true")
@@ -153,10 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, microphone=None) -> int:
+    """Run the command line `argv`; `microphone` is what app.entry's early `open_microphone` gave a
+    `listen --start-recording` (a prepared Recorder, or the CaptureError it raised)."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(args.verbose)
     if args.command in (None, "gui"):  # the desktop window; PySide6 is imported only here
         if (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
                 and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
@@ -169,7 +163,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_gui(resolve_data_dir(args.data_dir) if explicit else None, sys.argv[:1])
     data_dir = resolve_data_dir(args.data_dir)
     try:
-        code = COMMANDS[args.command](args, data_dir)
+        if args.command == "listen":
+            code = cmd_listen(args, data_dir, microphone)
+        else:
+            code = COMMANDS[args.command](args, data_dir)
         sys.stdout.flush()  # here, not at exit: a reader gone by then would get a traceback
         return code
     except BrokenPipeError:
@@ -230,9 +227,11 @@ def cmd_import(args, data_dir: Path) -> int:
 def cmd_list(args, data_dir: Path) -> int:
     if args.limit is not None and abs(args.limit) > SQLITE_MAX_INTEGER:
         raise OverflowError("Python int too large to convert to SQLite INTEGER")  # reported by main()
-    memos = store.list_memos(open_database(data_dir, read_only=True), status=args.status, limit=args.limit)
+    db = open_database(data_dir, read_only=True)
+    memos = store.list_memos(db, status=args.status, limit=args.limit)
     if args.json:
-        _print_json([asdict(memo) for memo in memos])
+        themes = org.list_themes(db)  # theme_id is the memo's most specific theme; theme_path its names from the top
+        _print_json([{**asdict(memo), "theme_path": org.theme_path(themes, memo.theme_id)} for memo in memos])
         return 0
     for memo in memos:
         first_line = memo.transcript or memo.error or ""
@@ -284,29 +283,61 @@ def cmd_themes(args, data_dir: Path) -> int:
     db = open_database(data_dir, read_only=not args.rebuild)
     if args.rebuild:
         Organizer(db).recluster()
-    themes = org.list_themes(db)
+    # Each broad theme followed by its sub-themes; `count` is every memo under a theme, `memos` those
+    # directly in it (a broad theme's own, not its sub-themes').
+    tree = [(t, depth) for top, subthemes in org.theme_tree(db)
+            for t, depth in [(top, 0), *((sub, 1) for sub in subthemes)]]
     unsorted = len(org.memos_of_theme(db, None))
     if args.json:
-        _print_json({"themes": [{"id": t.id, "name": t.name, "memos": t.memo_count, "renamed": t.name_edited}
-                                for t in themes], "unsorted": unsorted})
+        _print_json({"themes": [{"id": t.id, "name": t.name, "parent_id": t.parent_id, "count": t.count,
+                                 "memos": t.memo_count, "renamed": t.name_edited} for t, _ in tree],
+                     "unsorted": unsorted})
         return 0
-    for t in themes:
-        print(f"{t.id:>5}  {t.memo_count:>5}  {one_line(t.name)}")
+    for t, depth in tree:
+        print(f"{t.id:>5}  {t.count:>5}  {'  ' * depth}{one_line(t.name)}")
     print(f"{'':>5}  {unsorted:>5}  (Unsorted)")
     return 0
 
 
 def cmd_theme(args, data_dir: Path) -> int:
     db = open_database(data_dir)
-    ids = [args.theme_id] if args.action == "rename" else [args.source_id, args.target_id]
+    if args.action in ("rename", "unnest"):
+        ids = [args.theme_id]
+    elif args.action == "merge":
+        ids = [args.source_id, args.target_id]
+    else:
+        ids = [args.child_id, args.parent_id]
     for theme_id in ids:
         if org.get_theme(db, theme_id) is None:
             print(f"musings: no theme {theme_id}", file=sys.stderr)
             return 1
     if args.action == "rename":
         org.rename_theme(db, args.theme_id, args.name.strip())
-    else:
+    elif args.action == "merge":
         org.merge_themes(db, args.source_id, args.target_id)
+    else:
+        return _nest_theme(db, *ids)
+    return 0
+
+
+def _nest_theme(db, theme_id: int, parent_id: int | None = None) -> int:
+    """`theme nest` (a parent given) and `theme unnest`; says in one line what changed (the check of what
+    may nest where is storage's: a refusal comes back as a StorageError, told by main())."""
+    before = org.get_theme(db, theme_id)
+    if parent_id is None and before.parent_id is None:
+        print(f"theme {theme_id} ({one_line(before.name)}) is already a broad theme")
+        return 0
+    parent = None if parent_id is None else org.get_theme(db, parent_id)
+    org.set_parent(db, theme_id, parent_id)
+    if parent is None:
+        said = f"theme {theme_id} ({one_line(before.name)}) is now a broad theme"
+    else:
+        said = f"theme {theme_id} ({one_line(before.name)}) is now a sub-theme of {parent_id} ({one_line(parent.name)})"
+    # A broad theme with no memos of its own goes when its last sub-theme leaves it.
+    old_parent = before.parent_id
+    if old_parent is not None and old_parent != parent_id and org.get_theme(db, old_parent) is None:
+        said += f"; theme {old_parent}, left with no memos, was removed"
+    print(said)
     return 0
 
 
@@ -382,8 +413,8 @@ def cmd_export(args, data_dir: Path) -> int:
 
 
 def cmd_record(args, data_dir: Path) -> int:
-    if args.toggle:
-        return _toggle_recording(args, data_dir)
+    if args.toggle:  # normally run by app.entry before this module loads
+        return toggle_recording(args, data_dir)
     from app.capture import record_memo
 
     settings = TranscriptionSettings(model=args.model, language=args.language)
@@ -409,33 +440,7 @@ def cmd_record(args, data_dir: Path) -> int:
     return 0
 
 
-def _toggle_recording(args, data_dir: Path) -> int:
-    reply = send_command("toggle")
-    if reply is None:  # nobody listening: start a background recorder that records at once
-        from app.cold_start import start_listener
-
-        data_dir.mkdir(parents=True, exist_ok=True)
-        this_musings = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "app.cli"]
-        command = [*this_musings, "--data-dir", str(data_dir), "listen", "--start-recording",
-                   "--model", args.model, "--language", args.language]
-        if args.device:
-            command += ["--device", args.device]
-        # Waits for the listener's answer: "Recording" only once the microphone is live.
-        reply = start_listener(command, data_dir / LISTEN_LOG, Path(__file__).resolve().parent.parent)
-    if args.json:
-        _print_json(reply)
-    elif not reply.get("ok"):
-        print(f"musings: {' '.join(str(reply.get('error', 'the running Musings refused the request')).split())}",
-              file=sys.stderr)
-    elif reply["state"] == "recording":
-        print("Recording" + (f" (started `musings listen` in the background; log: {reply['log']})"
-                             if reply.get("started_listener") else ""))
-    else:
-        print("Stopped; the memo is being made")
-    return 0 if reply.get("ok") else 1
-
-
-def cmd_listen(args, data_dir: Path) -> int:
+def cmd_listen(args, data_dir: Path, microphone=None) -> int:
     from app.cold_start import StartReport
     from app.notify import tell_user
 
@@ -459,11 +464,10 @@ def cmd_listen(args, data_dir: Path) -> int:
     recorder = None
     try:
         if args.start_recording:
-            from audio.recorder import Recorder
-
-            # Before the heavy imports below: the device wakes up (~0.5 s) while they load.
-            recorder = Recorder(device)
-            recorder.prepare()
+            # Opened by app.entry before this module's imports: the device wakes up while they load.
+            recorder = open_microphone(args.device) if microphone is None else microphone
+            if isinstance(recorder, CaptureError):
+                raise recorder
         else:
             find_input_device(device)  # an unknown microphone is reported now, not at the first toggle
     except CaptureError as error:
@@ -645,6 +649,3 @@ COMMANDS = {"import": cmd_import, "list": cmd_list, "show": cmd_show, "search": 
             "themes": cmd_themes, "theme": cmd_theme, "move": cmd_move, "title": cmd_title, "edit": cmd_edit, "related": cmd_related, "export": cmd_export,
             "record": cmd_record, "devices": cmd_devices, "listen": cmd_listen,
             "install-desktop": cmd_install_desktop, "uninstall-desktop": cmd_uninstall_desktop, "repair": cmd_repair}
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import av
 import numpy as np
 
+# PyAV (~0.1 s to import) is imported where it is used: `musings listen --start-recording` opens the
+# microphone before it loads, so the device wakes up meanwhile (app/entry.py).
 from audio.devices import CaptureError, InputDevice, find_input_device, list_input_devices, load_sounddevice
 from privacy import create_private_file, make_private_dir
 
@@ -69,6 +70,8 @@ class _OggOpusWriter:
     """Mono float32 blocks at any rate in, a crash-tolerant Ogg/Opus file out."""
 
     def __init__(self, path: Path, input_rate: int, bitrate: int) -> None:
+        import av
+
         self.path = path
         self._input_rate = input_rate
         self._container = av.open(str(path), "w", format="ogg", options=OGG_MUXER_OPTIONS)
@@ -241,9 +244,12 @@ class Recorder:
         """Open the device and begin writing `path` (Ogg/Opus). Raises CaptureError on failure."""
         if self.is_recording:
             raise RuntimeError("Recorder.start called while already recording")
+        import av
+
         self._reset()
         self._start_called_at = time.perf_counter()
         self._path = Path(path)
+        self._listener_resampler = av.AudioResampler(format="flt", layout="mono", rate=LISTENER_SAMPLE_RATE)
         if self._prepared_stream is not None and not self._prepared_stream.active:
             logger.info("the prepared input stopped (device gone?); opening it again")
             self.close()
@@ -322,7 +328,7 @@ class Recorder:
         self._stopping = False
         self._error: CaptureError | None = None
         self._write_failed = False
-        self._listener_resampler = av.AudioResampler(format="flt", layout="mono", rate=LISTENER_SAMPLE_RATE)
+        self._listener_resampler = None  # made by start()
 
     def _start_stream(self):
         stream = self._open_stream()
@@ -483,6 +489,8 @@ def recover_recording(path: str | os.PathLike[str]) -> Path | None:
     when nothing in it can be read. The Opus packets are copied, not re-encoded, so nothing is lost.
     Raises CaptureError, leaving the file untouched, when the repair can't be written (a full disk).
     """
+    import av
+
     path = Path(path)
     if not path.exists() or path.stat().st_size == 0:
         return None
@@ -524,6 +532,8 @@ def recover_recording(path: str | os.PathLike[str]) -> Path | None:
 
 def _decoded_duration(path: str | os.PathLike[str]) -> float:
     """Seconds of audio that decode from `path`, reading up to the first damaged spot; 0.0 if none."""
+    import av
+
     samples, rate = 0, 1
     try:
         with av.open(str(path)) as container:
@@ -574,6 +584,8 @@ def _describe_write_error(path: Path | None, exc: OSError) -> str:
 
 
 def _frame_from_samples(samples: np.ndarray, rate: int) -> av.AudioFrame:
+    import av
+
     frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="flt", layout="mono")
     frame.sample_rate = rate
     return frame

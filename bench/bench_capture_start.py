@@ -13,11 +13,21 @@ before each one, as when a user presses the hotkey:
 - hotkey, stream prepared (`listen`'s default): the same, with the input stream kept running between
   recordings (`Recorder.prepare`), so only the file is made on toggle.
 - cold `record --toggle`: no Musings running; the real command, timed until it prints "Recording"
-  (the listener it starts answers once the first sample arrived, as the start cue plays).
+  (the listener it starts answers once the first sample arrived, as the start cue plays). Three ways:
+  back to back (each try right after the last listener exited, as before), with the input suspended
+  (idle 5 s or more, as before a user's first press of the day), and with the input running (another
+  stream keeps the source awake: what the app itself costs, without the device's wake-up).
+
+The null sink's monitor has no fixed wake-up time: while idle it delivers audio on a 2 s grid counted
+from the moment its last client left (after t s of idle, the first sample comes 2 - (t mod 2) s after
+opening: 0.5 s after the 1.5 s `--pause`, 1.0 s after `--pause 1`), and 2.0 s once suspended. Rows that reopen every `--pause`
+seconds therefore see a steady 0.5 s; a cold toggle sees whatever is left of the grid's 2 s when it
+opens the microphone, which is why it is timed with the input suspended and with it running as well.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -74,6 +84,35 @@ def hotkey_latency(controller: StartOnly) -> float:
     return latency
 
 
+def default_source_state() -> str:
+    """PulseAudio's state of the default source: RUNNING, IDLE or SUSPENDED."""
+    name = subprocess.run(["pactl", "get-default-source"], capture_output=True, text=True, check=True).stdout.strip()
+    sources = subprocess.run(["pactl", "list", "short", "sources"], capture_output=True, text=True, check=True).stdout
+    return next(line.split("\t")[-1] for line in sources.splitlines() if line.split("\t")[1] == name)
+
+
+def wait_until_suspended(timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while default_source_state() != "SUSPENDED":
+        if time.monotonic() > deadline:
+            raise SystemExit("the input never went to sleep: is another program recording from it?")
+        time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def input_kept_running(device_index: int, rate: int):
+    """Another program's stream on the input for the duration: the source never idles."""
+    stream = sd.InputStream(device=device_index, channels=1, samplerate=rate, dtype="float32",
+                            callback=lambda *_: None)
+    stream.start()
+    try:
+        time.sleep(2.5)  # its own first samples have arrived
+        yield
+    finally:
+        stream.stop()
+        stream.close()
+
+
 def cold_toggle_latency(folder: Path, attempt: int) -> float:
     data_dir, runtime = folder / f"cold{attempt}", Path(tempfile.mkdtemp(prefix="bench-run-", dir="/tmp"))
     env = {**os.environ, "MUSINGS_HOME": str(data_dir), "MUSINGS_RUNTIME_DIR": str(runtime)}
@@ -84,7 +123,11 @@ def cold_toggle_latency(folder: Path, attempt: int) -> float:
     if not started.stdout.startswith("Recording"):
         raise SystemExit(f"cold toggle failed: {started.stderr}")
     subprocess.run(toggle, cwd=ROOT, env=env, capture_output=True, timeout=60)
-    log = (data_dir / "listen.log").read_text()
+    deadline = time.monotonic() + 60  # the listener says its pid once it listens, maybe after this toggle
+    while "Listening (pid " not in (log := (data_dir / "listen.log").read_text()):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the cold listener never said its pid:\n{log}")
+        time.sleep(0.1)
     pid = int(log.split("Listening (pid ", 1)[1].split(")", 1)[0])
     os.kill(pid, 15)
     while Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text():
@@ -131,6 +174,13 @@ def main() -> None:
         prepared.close()
         if args.cold:
             rows["cold `record --toggle` -> Recording"] = [cold_toggle_latency(folder, n) for n in range(args.cold)]
+            rows["cold toggle, input suspended"] = []
+            for n in range(args.cold):
+                wait_until_suspended()
+                rows["cold toggle, input suspended"].append(cold_toggle_latency(folder, args.cold + n))
+            with input_kept_running(recorder.device.index, recorder.sample_rate):
+                rows["cold toggle, input running"] = [cold_toggle_latency(folder, 2 * args.cold + n)
+                                                      for n in range(args.cold)]
 
     base_median = statistics.median(rows["sounddevice defaults (baseline)"])
     base_p95 = p95(rows["sounddevice defaults (baseline)"])

@@ -3,7 +3,7 @@ import multiprocessing
 import sys
 
 import privacy  # noqa: F401  first: telemetry off before any library loads (app imports it too)
-from app.cli import main
+from app.entry import main  # `record --toggle` and a cold listener answer before app.cli loads
 
 if __name__ == "__main__":
     # The embedding model runs in a child process (spawn): in a frozen bundle the child is this

@@ -313,6 +313,39 @@ def test_a_cold_toggle_with_a_broken_microphone_fails_with_the_reason(virtual_mi
         shutil.rmtree(runtime.parent, ignore_errors=True)
 
 
+HEAVY_LIBRARIES = {"av", "numpy", "sqlite_utils", "torch", "faster_whisper", "ctranslate2", "scipy", "sklearn",
+                   "PySide6"}
+
+
+def imported_modules(importtime_output: str) -> list[str]:
+    """Top-level module names in the order `python -X importtime` (PYTHONPROFILEIMPORTTIME) reports them loaded."""
+    return [line.rsplit("|", 1)[1].strip().split(".")[0]
+            for line in importtime_output.splitlines() if line.startswith("import time:") and "|" in line]
+
+
+def test_a_cold_toggle_loads_no_heavy_library_and_its_listener_opens_the_microphone_first(virtual_microphone,  # noqa: F811
+                                                                                          data_dir):
+    # The order of things, not their speed (bench/bench_capture_start.py times them): the toggle, bound to a
+    # key, answers without loading PyAV, numpy or sqlite-utils, and the listener it starts opens the
+    # microphone (sounddevice) before PyAV and sqlite-utils load, so the device wakes up while they do.
+    runtime = Path(tempfile.mkdtemp(prefix="musings-run-", dir="/tmp")) / "run"
+    env = {"MUSINGS_RUNTIME_DIR": str(runtime), "PYTHONPROFILEIMPORTTIME": "1"}  # inherited by the listener
+    try:
+        started = run_musings("record", "--toggle", data_dir=data_dir, env=env)
+        assert started.returncode == 0 and started.stdout.startswith("Recording"), started.stderr
+        stopped = run_musings("record", "--toggle", data_dir=data_dir, env=env)
+        assert stopped.returncode == 0 and "Stopped" in stopped.stdout, stopped.stderr
+    finally:
+        stop_cold_listener(data_dir)
+        shutil.rmtree(runtime.parent, ignore_errors=True)
+    for toggle in (started, stopped):
+        loaded = set(imported_modules(toggle.stderr))
+        assert "app" in loaded and not loaded & HEAVY_LIBRARIES, sorted(loaded & HEAVY_LIBRARIES)
+    listener = imported_modules((data_dir / "listen.log").read_text())
+    assert "sounddevice" in listener and "av" in listener and "sqlite_utils" in listener, listener
+    assert listener.index("sounddevice") < min(listener.index("av"), listener.index("sqlite_utils")), listener
+
+
 def test_a_toggle_whose_microphone_sends_nothing_fails_with_the_reason(start_listener, virtual_microphone):  # noqa: F811
     listener = start_listener("--night", "--release-mic", "--hotkey", "none")
     subprocess.run(["pactl", "suspend-sink", virtual_microphone.sink, "1"], check=True, timeout=10)
