@@ -1,6 +1,8 @@
 """Export memos as a Markdown vault that opens in Obsidian and Logseq.
 
-One note per memo, one per theme, and an index note. Re-export is incremental: the exporter
+One note per memo, one per theme (a broad theme's note links its sub-themes' notes, a sub-theme's
+note its parent's), and an index note; a memo's tags carry its theme as a nested tag
+(`musings/robotics/robot-hand`, see `theme_tags`). Re-export is incremental: the exporter
 keeps a manifest of the files it owns (with content hashes) and writes a file only when its
 content changed, so a second run with the same input touches nothing. Files the user wrote,
 or exporter notes the user edited, are never overwritten or deleted. An export killed part-way
@@ -26,12 +28,14 @@ from storage.library import hash_file
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MANIFEST_NAME", "ExportMemo", "ExportResult", "ExportSegment", "ExportTheme", "export_vault", "safe_stem"]
+__all__ = ["MANIFEST_NAME", "ExportMemo", "ExportResult", "ExportSegment", "ExportTheme", "export_vault", "safe_stem",
+           "theme_tags"]
 
 INDEX_STEM = "Musings index"
 AUDIO_DIR = "audio"
 MAX_STEM_BYTES = 120
 THEME_PREFIX = "Theme - "
+TAG_ROOT = "musings"
 
 # Forbidden on Windows (<>:"/\|?*) plus what breaks a [[wikilink]] ([]|#^).
 _FORBIDDEN_CHARS = set('<>:"/\\|?*[]#^')
@@ -68,7 +72,8 @@ class ExportMemo:
 class ExportTheme:
     id: int
     name: str
-    memo_ids: list[int]
+    memo_ids: list[int]  # the memos directly in this theme (a broad theme's sub-themes list their own)
+    parent_id: int | None = None  # None: a broad theme
 
 
 @dataclass
@@ -130,6 +135,48 @@ def _with_suffix(base: str, suffix: str) -> str:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+# --- the theme tree ------------------------------------------------------------------------
+
+
+def _parents(themes: list[ExportTheme]) -> dict[int, int | None]:
+    """Each theme's parent as the vault shows it: two levels, so a theme whose parent is missing or is itself
+    a sub-theme (which the library never holds) is shown as a broad theme."""
+    by_id = {t.id: t for t in themes}
+
+    def is_broad(theme: ExportTheme) -> bool:
+        return theme.parent_id is None or theme.parent_id not in by_id or theme.parent_id == theme.id
+
+    return {t.id: None if is_broad(t) or not is_broad(by_id[t.parent_id]) else t.parent_id for t in themes}
+
+
+def _slug(name: str) -> str:
+    """One level of a nested tag: "Mum's robot hand" -> "mums-robot-hand" (letters and digits of any script)."""
+    text = unicodedata.normalize("NFKC", name).casefold().replace("'", "").replace("\u2019", "")
+    return "-".join("".join(c if _in_tag(c) else " " for c in text).split())
+
+
+def _in_tag(char: str) -> bool:
+    """A letter or digit of any script, with its combining marks (a Devanagari vowel sign is one)."""
+    return char.isalnum() or unicodedata.category(char).startswith("M")
+
+
+def theme_tags(themes: list[ExportTheme]) -> dict[int, str]:
+    """The nested tag of every theme, by id: `musings/<broad theme>` and `musings/<broad theme>/<sub-theme>`,
+    so Obsidian's tag pane shows the tree. Two themes beside each other whose names give the same slug are
+    told apart by the later one's id; a name with no letters or digits becomes `theme-<id>`."""
+    parents = _parents(themes)
+    slugs: dict[int, str] = {}
+    taken: set[tuple[int | None, str]] = set()
+    for theme in sorted(themes, key=lambda t: t.id):
+        slug = _slug(theme.name) or f"theme-{theme.id}"
+        while (parents[theme.id], slug) in taken:
+            slug = f"{slug}-{theme.id}"
+        taken.add((parents[theme.id], slug))
+        slugs[theme.id] = slug
+    return {t.id: "/".join([TAG_ROOT, *([slugs[parents[t.id]]] if parents[t.id] is not None else []), slugs[t.id]])
+            for t in themes}
 
 
 # --- naming every note -------------------------------------------------------------------
@@ -248,7 +295,7 @@ def _inline(text: str) -> str:
 def _tag(tag: str) -> str | None:
     """An Obsidian/Logseq tag: no spaces, letters, digits, _ - / and symbols such as emoji."""
     cleaned = "-".join(tag.strip().lstrip("#").split())
-    cleaned = "".join(c for c in cleaned if c.isalnum() or c in "_-/" or unicodedata.category(c) == "So")
+    cleaned = "".join(c for c in cleaned if _in_tag(c) or c in "_-/" or unicodedata.category(c) == "So")
     cleaned = cleaned.strip("/")
     if not cleaned:
         return None
@@ -261,8 +308,9 @@ def _front_matter(fields: list[tuple[str, str]]) -> str:
 
 def _render_memo(
     memo: ExportMemo, names: dict[str, str], memos_by_id: dict[int, ExportMemo],
-    theme_keys: list[str], audio_link: tuple[str, str],
+    theme_paths: list[list[str]], audio_link: tuple[str, str],
 ) -> str:
+    """`theme_paths`: the keys of the themes the memo is in, each from its broad theme down."""
     stem = names[f"memo:{memo.id}"]
     day = _day(memo.recorded_at)
     tags = sorted({t for t in (_tag(tag) for tag in memo.tags) if t})
@@ -285,8 +333,8 @@ def _render_memo(
     meta = [f"Recorded {day or _inline(memo.recorded_at)}"]
     if memo.duration is not None:
         meta.append(f"duration {_clock(memo.duration)}")
-    if theme_keys:
-        meta.append("theme " + ", ".join(f"[[{names[k]}]]" for k in theme_keys))
+    if theme_paths:
+        meta.append("theme " + ", ".join(" › ".join(f"[[{names[k]}]]" for k in path) for path in theme_paths))
     lines += [" · ".join(meta), ""]
     if duplicates:
         links = ", ".join(f"[[{names[f'memo:{i}']}]]" for i in duplicates)
@@ -314,27 +362,58 @@ def _render_memo(
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _render_theme(theme: ExportTheme, names: dict[str, str], memos_by_id: dict[int, ExportMemo]) -> str:
+def _count(themes: list[ExportTheme], memos_by_id: dict[int, ExportMemo]) -> int:
+    """How many exported memos are in these themes."""
+    return len({i for theme in themes for i in theme.memo_ids if i in memos_by_id})
+
+
+def _memo_count(n: int) -> str:
+    return f"{n} memo{'s' if n != 1 else ''}"
+
+
+def _render_theme(
+    theme: ExportTheme, names: dict[str, str], memos_by_id: dict[int, ExportMemo],
+    parent: ExportTheme | None, subthemes: list[ExportTheme],
+) -> str:
+    """A theme's note: its memos; a broad theme's also links its sub-themes, a sub-theme's its parent.
+    (A theme with neither is written as before the tree, so an old vault's notes stay unchanged.)"""
     members = sorted(
         (memos_by_id[i] for i in set(theme.memo_ids) if i in memos_by_id), key=lambda m: (m.recorded_at, m.id)
     )
     stem = names[f"theme:{theme.id}"]
     fields = [("musings_theme_id", str(theme.id)), ("title", _yaml_str(stem)), ("theme", _yaml_str(theme.name))]
+    if parent is not None:
+        fields.append(("parent_theme", _yaml_str(parent.name)))
     lines = [_front_matter(fields), f"# {_inline(theme.name) or 'Untitled theme'}", ""]
-    lines += [f"{len(members)} memo{'s' if len(members) != 1 else ''} · [[{names['index']}]]", ""]
+    place = f" · in [[{names[f'theme:{parent.id}']}]]" if parent is not None else ""
+    lines += [f"{_memo_count(_count([theme, *subthemes], memos_by_id))}{place} · [[{names['index']}]]", ""]
+    if subthemes:
+        lines += ["## Sub-themes", ""]
+        lines += [f"- [[{names[f'theme:{sub.id}']}]] ({_count([sub], memos_by_id)})"
+                  for sub in _by_name(subthemes)]
+        lines.append("")
+        if members:
+            lines += [f"## Memos directly in {_inline(theme.name) or 'this theme'}", ""]
     lines += [f"- {_day(m.recorded_at) or '?'} [[{names[f'memo:{m.id}']}]]" for m in members]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def _by_name(themes: list[ExportTheme]) -> list[ExportTheme]:
+    return sorted(themes, key=lambda t: (_one_line(t.name).casefold(), t.id))
+
+
 def _render_index(
     names: dict[str, str], memos: list[ExportMemo], themes: list[ExportTheme], memos_by_id: dict[int, ExportMemo],
+    subthemes_of: dict[int, list[ExportTheme]],
 ) -> str:
+    """The index: the theme tree (broad themes by name, each with its sub-themes beneath), then every memo."""
     fields = [("musings_index", "true"), ("title", _yaml_str(names["index"]))]
     lines = [_front_matter(fields), "# Musings index", "", "## Themes", ""]
-    ordered_themes = sorted(themes, key=lambda t: (_one_line(t.name).casefold(), t.id))
-    for theme in ordered_themes:
-        count = len({i for i in theme.memo_ids if i in memos_by_id})
-        lines.append(f"- [[{names[f'theme:{theme.id}']}]] ({count})")
+    nested = {sub.id for subs in subthemes_of.values() for sub in subs}
+    for theme in _by_name([t for t in themes if t.id not in nested]):
+        subthemes = subthemes_of.get(theme.id, [])
+        lines.append(f"- [[{names[f'theme:{theme.id}']}]] ({_count([theme, *subthemes], memos_by_id)})")
+        lines += [f"    - [[{names[f'theme:{sub.id}']}]] ({_count([sub], memos_by_id)})" for sub in _by_name(subthemes)]
     if not themes:
         lines.append("_No themes yet._")
     lines += ["", "## Memos by date", ""]
@@ -403,10 +482,17 @@ def _export(
     audio_hashes = {m.id: m.content_hash or hash_file(m.audio_path) for m in memos if m.audio_path.is_file()}
     names = _allocate_names(vault, memos, themes)
     audio_rels = _allocate_audio(vault, memos, audio_hashes) if copy_audio else {}
-    themes_of: dict[int, list[str]] = {}
+    parents = _parents(themes)
+    themes_by_id = {theme.id: theme for theme in themes}
+    subthemes_of: dict[int, list[ExportTheme]] = {}
+    for theme in themes:
+        if parents[theme.id] is not None:
+            subthemes_of.setdefault(parents[theme.id], []).append(theme)
+    themes_of: dict[int, list[list[str]]] = {}  # memo id -> the keys of its themes, each from the broad theme down
     for theme in sorted(themes, key=lambda t: t.id):
+        path = [f"theme:{parents[theme.id]}"] if parents[theme.id] is not None else []
         for memo_id in sorted(set(theme.memo_ids)):
-            themes_of.setdefault(memo_id, []).append(f"theme:{theme.id}")
+            themes_of.setdefault(memo_id, []).append([*path, f"theme:{theme.id}"])
 
     result = ExportResult(written=[], unchanged=0, skipped_user_files=[], removed=[])
     manifest = Manifest()  # the state after this export
@@ -441,8 +527,10 @@ def _export(
         )
         notes[f"{names[f'memo:{memo.id}']}.md"] = (f"memo:{memo.id}", content)
     for theme in themes:
-        notes[f"{names[f'theme:{theme.id}']}.md"] = (f"theme:{theme.id}", _render_theme(theme, names, memos_by_id))
-    notes[f"{names['index']}.md"] = ("index", _render_index(names, memos, themes, memos_by_id))
+        parent = themes_by_id[parents[theme.id]] if parents[theme.id] is not None else None
+        content = _render_theme(theme, names, memos_by_id, parent, subthemes_of.get(theme.id, []))
+        notes[f"{names[f'theme:{theme.id}']}.md"] = (f"theme:{theme.id}", content)
+    notes[f"{names['index']}.md"] = ("index", _render_index(names, memos, themes, memos_by_id, subthemes_of))
     for rel in sorted(notes):
         key, content = notes[rel]
         data = seal(content).encode("utf-8")

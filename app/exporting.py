@@ -5,7 +5,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from app.export import ExportMemo, ExportResult, ExportSegment, ExportTheme, export_vault
+from app.export import TAG_ROOT, ExportMemo, ExportResult, ExportSegment, ExportTheme, export_vault, theme_tags
 from organize import related as related_memos
 from organize.embeddings import MODEL_NAME
 from storage import memos as store
@@ -16,12 +16,21 @@ RELATED_MIN_SCORE = 0.35
 
 
 def export_library(db: sqlite_utils.Database, data_dir: Path, target: Path) -> ExportResult:
-    """Write (or update) a vault in `target` with every transcribed memo, its theme and related memos."""
+    """Write (or update) a vault in `target` with every transcribed memo, its theme and related memos.
+
+    A note per theme at each level of the tree; a memo is listed in its most specific theme's note and tagged
+    with that theme's nested tag (`musings/<broad theme>/<sub-theme>`)."""
     themes = {t.id: t for t in org.list_themes(db)}
+    done = store.list_memos(db, status=store.DONE)
+    members: dict[int, list[int]] = {}  # theme id -> the memos directly in it
+    for memo in done:
+        members.setdefault(memo.theme_id, []).append(memo.id)
+    export_themes = [ExportTheme(t.id, t.name, members.get(t.id, []), t.parent_id) for t in themes.values()]
+    tag_of_theme = theme_tags(export_themes)
     ids, vectors = org.load_embeddings(db, MODEL_NAME)
     row_of = {memo_id: i for i, memo_id in enumerate(ids)}
     memos = []
-    for memo in store.list_memos(db, status=store.DONE):
+    for memo in done:
         related = []
         if memo.id in row_of:
             related = [(ids[i], round(score, 2)) for i, score in
@@ -34,12 +43,11 @@ def export_library(db: sqlite_utils.Database, data_dir: Path, target: Path) -> E
             recorded_at=memo.recorded_at,
             duration=memo.duration,
             theme=theme.name if theme else None,
-            tags=["musings"],
+            tags=[TAG_ROOT, *([tag_of_theme[memo.theme_id]] if memo.theme_id in tag_of_theme else [])],
             segments=[ExportSegment(s.start, s.end, s.shown_text) for s in store.get_segments(db, memo.id)],
             audio_path=data_dir / memo.library_path,
             content_hash=memo.content_hash,
             related=related,
             near_duplicates=[other for other, score in related if related_memos.is_near_duplicate(score)],
         ))
-    export_themes = [ExportTheme(t.id, t.name, org.memos_of_theme(db, t.id)) for t in themes.values()]
     return export_vault(Path(target), memos, export_themes)
