@@ -78,18 +78,15 @@ class Organizer:
 
     def _place(self, vectors: dict[int, np.ndarray]) -> None:
         """Each new memo into its nearest most specific theme (a sub-theme, or a broad theme without any)."""
-        every = org.list_themes(self.db)
-        parents = {t.parent_id for t in every if t.parent_id is not None}
-        themes = [t for t in every if t.centroid is not None and t.id not in parents]
-        if not themes:
+        theme_ids, centroids = org.leaf_centroids(self.db)
+        if not theme_ids:
             return
-        centroids = np.stack([t.centroid for t in themes])
-        current = org.placements(self.db)
+        current = org.placements(self.db, list(vectors))
         for memo_id, vector in vectors.items():
             if current[memo_id].pinned:
                 continue
             row = place(vector, centroids)
-            org.place_memo(self.db, memo_id, None if row is None else themes[row].id)
+            org.place_memo(self.db, memo_id, None if row is None else theme_ids[row])
 
     def _reclustering_due(self) -> bool:
         embedded = org.count_embeddings(self.db, MODEL_NAME)

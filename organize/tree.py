@@ -220,12 +220,3 @@ def _first_centroid(themes: list[Theme], key: int) -> np.ndarray:
 def _name_of(themes: list[Theme], key: int) -> str:
     return next((t.name for t in themes if t.theme_key == key), "")
 
-
-def leaf_centroids(model: ThemeModel) -> tuple[list[int], np.ndarray]:
-    """Keys and centroids of the themes a new memo can be placed into: the sub-themes, and the broad
-    themes without sub-themes."""
-    parents = {t.parent_key for t in model.themes if t.parent_key is not None}
-    leaves = [t for t in model.themes if t.theme_key not in parents]
-    if not leaves:
-        return [], np.zeros((0, 0), np.float32)
-    return [t.theme_key for t in leaves], np.stack([t.centroid for t in leaves])

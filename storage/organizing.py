@@ -169,11 +169,24 @@ def get_theme(db: sqlite_utils.Database, theme_id: int) -> ThemeRecord | None:
     return next((t for t in list_themes(db) if t.id == theme_id), None)
 
 
-def placements(db: sqlite_utils.Database) -> dict[int, Placement]:
+def placements(db: sqlite_utils.Database, memo_ids: list[int] | None = None) -> dict[int, Placement]:
+    """Where every memo is (or only `memo_ids`)."""
+    where, params = ("", []) if memo_ids is None else (
+        f" WHERE id IN ({','.join('?' * len(memo_ids))})", list(memo_ids))
     return {
         row["id"]: Placement(row["id"], row["theme_id"], bool(row["theme_pinned"]))
-        for row in db.query("SELECT id, theme_id, theme_pinned FROM memos")
+        for row in db.query("SELECT id, theme_id, theme_pinned FROM memos" + where, params)
     }
+
+
+def leaf_centroids(db: sqlite_utils.Database) -> tuple[list[int], np.ndarray]:
+    """Ids and centroids of the themes a new memo can be placed into: sub-themes, and broad themes without
+    sub-themes (one query, no counts: placing a memo must stay fast in a big library)."""
+    rows = list(db.query("""SELECT id, centroid FROM themes WHERE centroid IS NOT NULL AND id NOT IN
+                            (SELECT parent_id FROM themes WHERE parent_id IS NOT NULL) ORDER BY id"""))
+    if not rows:
+        return [], np.zeros((0, 0), np.float32)
+    return [r["id"] for r in rows], np.stack([_vector(r["centroid"]) for r in rows])
 
 
 @contextlib.contextmanager
