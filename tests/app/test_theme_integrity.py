@@ -167,3 +167,21 @@ def test_a_users_theme_name_stays_with_its_memos_through_a_rebuild(tmp_path, emb
     assert len(kept) >= 0.7 * len(members)
     assert org.placements(db)[stray].theme_id == mine.id
     assert mine.name not in {t.name for t in after}  # the old automatic name did not come back
+
+
+def test_nesting_and_unnesting_survive_a_rebuild(tmp_path, embedder, sample):
+    db = open_database(tmp_path)
+    add_transcribed(db, [r["text"] for r in sample])
+    organizer = Organizer(db, embedder)
+    organizer.organize_new()
+    tree = [(top, subs) for top, subs in org.theme_tree(db) if len(subs) >= 2]
+    assert len(tree) >= 2
+    (first, first_subs), (second, _) = tree[0], tree[1]
+    moved, freed = first_subs[0], first_subs[1]
+    org.set_parent(db, moved.id, second.id)  # a sub-theme filed under another broad theme
+    org.set_parent(db, freed.id, None)  # and one made a broad theme
+    organizer.recluster()
+    after = {t.id: t for t in org.list_themes(db)}
+    assert moved.id in after and freed.id in after
+    assert after[moved.id].parent_id == second.id  # the user's nesting, kept by the re-clustering
+    assert after[freed.id].parent_id is None
