@@ -6,6 +6,15 @@ import sqlite_utils
 migrations = sqlite_utils.Migrations("musings")
 
 
+def _require_existing_theme(db: sqlite_utils.Database, table: str, column: str, name: str, message: str) -> None:
+    """Triggers (on insert and on update of `column`) refusing a `table.column` that names no theme: what a
+    foreign key would do, which SQLite cannot add to an existing table."""
+    missing = f"NEW.{column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM themes WHERE id = NEW.{column})"
+    for event in ("INSERT", f"UPDATE OF {column}"):
+        db.execute(f"CREATE TRIGGER {name}_{event.split()[0].lower()} BEFORE {event} ON {table} WHEN {missing} "
+                   f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
+
+
 @migrations()
 def m001_memos_segments_words(db: sqlite_utils.Database) -> None:
     db["memos"].create(
@@ -114,11 +123,7 @@ def m005_memos_point_at_existing_themes(db: sqlite_utils.Database) -> None:
                "WHERE theme_id IS NOT NULL AND theme_id NOT IN (SELECT id FROM themes)")
     # A foreign key would need the memos table rebuilt (SQLite can't add one to a table), FTS triggers and
     # all; these triggers give the same guarantee: no write leaves a memo in a theme that does not exist.
-    missing = "NEW.theme_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM themes WHERE id = NEW.theme_id)"
-    for event in ("INSERT", "UPDATE OF theme_id"):
-        name = "memos_theme_exists_" + event.split()[0].lower()
-        db.execute(f"CREATE TRIGGER {name} BEFORE {event} ON memos WHEN {missing} "
-                   "BEGIN SELECT RAISE(ABORT, 'no such theme'); END")
+    _require_existing_theme(db, "memos", "theme_id", "memos_theme_exists", "no such theme")
     db.execute("CREATE TRIGGER themes_in_use_kept BEFORE DELETE ON themes "
                "WHEN EXISTS (SELECT 1 FROM memos WHERE theme_id = OLD.id) "
                "BEGIN SELECT RAISE(ABORT, 'the theme still holds memos'); END")
@@ -134,11 +139,7 @@ def m006_theme_parents(db: sqlite_utils.Database) -> None:
     db["themes"].add_column("parent_id", int)
     db["themes"].add_column("parent_edited", int, not_null_default=0)
     db["themes"].create_index(["parent_id"])
-    missing = "NEW.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM themes WHERE id = NEW.parent_id)"
-    for event in ("INSERT", "UPDATE OF parent_id"):
-        name = "themes_parent_exists_" + event.split()[0].lower()
-        db.execute(f"CREATE TRIGGER {name} BEFORE {event} ON themes WHEN {missing} "
-                   "BEGIN SELECT RAISE(ABORT, 'no such parent theme'); END")
+    _require_existing_theme(db, "themes", "parent_id", "themes_parent_exists", "no such parent theme")
     db.execute("CREATE TRIGGER themes_with_children_kept BEFORE DELETE ON themes "
                "WHEN EXISTS (SELECT 1 FROM themes AS child WHERE child.parent_id = OLD.id) "
                "BEGIN SELECT RAISE(ABORT, 'the theme still has sub-themes'); END")
