@@ -23,9 +23,7 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
-
-import numpy as np
+from typing import Callable, Iterable
 
 from app.importer import Importer
 from app.inbox import inbox_dir, unfinished_recordings
@@ -35,7 +33,7 @@ from audio.recorder import CaptureError, Recorder, RecordingResult, recover_reco
 from audio.transcribe import Segment, Transcriber, TranscriptionSettings
 from storage import memos as store
 from storage.db import StorageError, open_database
-from storage.library import hash_file, library_path_for
+from storage.data_folder import hash_file
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +87,7 @@ def begin_recording(data_dir: Path, recorder: Recorder, transcriber: Transcriber
 
     `transcriber` may still be loading (a Future): the recording starts anyway.
     """
-    live = LiveTranscriber(_WhenLoaded(transcriber) if isinstance(transcriber, Future) else transcriber)
+    live = LiveTranscriber(transcriber)
     recorder.add_listener(live)
     path = inbox_dir(data_dir) / f"{dt.datetime.now(dt.timezone.utc).strftime('%Y%m%dT%H%M%S.%fZ')}.ogg"
     try:
@@ -237,68 +235,13 @@ def leave_inbox(db, paths: Iterable[Path]) -> None:
 
 # -- import ---------------------------------------------------------------------------------------
 
-class _TranscriptReuse:
-    """A Transcriber for the Importer that answers with segments already made live for known files.
-
-    The Importer transcribes the copy in the library, so the files are matched by their library path.
-    """
-
-    def __init__(self, transcriber: Transcriber | None, settings: TranscriptionSettings,
-                 known: dict[Path, list[Segment]]) -> None:
-        self._transcriber = transcriber
-        self._settings = settings
-        self._known = known
-        self.language: str | None = None
-
-    @property
-    def real(self) -> Transcriber:
-        if self._transcriber is None:
-            self._transcriber = Transcriber(self._settings)
-        return self._transcriber
-
-    @property
-    def model_name(self) -> str:
-        return self.real.model_name
-
-    def transcribe_file(self, path: Path) -> Iterator[Segment]:
-        known = self._known.get(Path(path).resolve())
-        if known is not None:
-            self.language = self.real.language or self._settings.language
-            yield from known
-            return
-        yield from self.real.transcribe_file(path)
-        self.language = self.real.language
-
-
 def _import_recordings(data_dir: Path, settings: TranscriptionSettings, transcriber: Transcriber | None,
                        paths: list[Path], live_segments: dict[Path, list[Segment]]) -> int | None:
-    """Import `paths` (one recording, in practice) and remove it from the inbox once it is a memo."""
-    hashes = {path: hash_file(path) for path in paths}
-    known = {(data_dir / library_path_for(hashes[path], path.suffix)).resolve(): segments
-             for path, segments in live_segments.items()}
-    memo_id = None
-    paths_of_memos: dict[int, Path] = {}
-    by_hash = {content_hash: path for path, content_hash in hashes.items()}
-
-    def leave_when_made(event, _progress) -> None:
-        # The memo is made (its audio in the library, its transcript stored): the inbox file goes now,
-        # not after the organize stage, which can take many seconds more.
-        if event.kind in ("queued", "skipped") and event.memo_id is not None:
-            memo = store.get_memo(importer.db, event.memo_id)
-            if memo is not None and memo.content_hash in by_hash:
-                paths_of_memos[memo.id] = by_hash[memo.content_hash]
-        elif event.kind in ("done", "empty") and event.memo_id in paths_of_memos:
-            paths_of_memos.pop(event.memo_id).unlink(missing_ok=True)
-
-    with Importer(data_dir, settings, transcriber=_TranscriptReuse(transcriber, settings, known),
-                  on_event=leave_when_made) as importer:
-        importer.run(paths)
-        for path in paths:
-            memo = store.find_by_hash(importer.db, hashes[path])
-            if memo is not None:  # the library holds a copy now; a failed memo is retried by `musings import`
-                memo_id = memo.id
-                path.unlink(missing_ok=True)
-    return memo_id
+    """Import `paths` (one recording, in practice) with their live transcripts; each leaves the inbox once it
+    is a memo. Returns the memo of the first."""
+    with Importer(data_dir, settings, transcriber=transcriber) as importer:
+        importer.run(paths, transcripts=live_segments, remove_sources=True)
+        return importer.memo_of.get(Path(paths[0])) if paths else None
 
 
 def _stored_transcript(data_dir: Path, memo_id: int | None) -> str:
@@ -310,16 +253,6 @@ def _stored_transcript(data_dir: Path, memo_id: int | None) -> str:
     finally:
         db.conn.close()
     return (memo.transcript or "") if memo else ""
-
-
-class _WhenLoaded:
-    """Stands in for a Transcriber that is still loading: live transcription's first piece waits for it."""
-
-    def __init__(self, future: Future) -> None:
-        self._future = future
-
-    def transcribe_samples(self, samples: np.ndarray, offset: float = 0.0) -> list[Segment]:
-        return self._future.result().transcribe_samples(samples, offset)
 
 
 def _join(segments: list[Segment]) -> str:

@@ -19,35 +19,35 @@ import logging
 import os
 import signal
 import sqlite3
-import subprocess
 import threading
 from dataclasses import asdict
 from pathlib import Path
 
-from app.display import memo_title, one_line, terminal_safe
+from app.display import memo_title, one_line, shown_datetime, shown_day, terminal_safe
 from app.entry import (add_global_options, add_listen_options, add_record_options, configure_logging,
                        open_microphone, toggle_recording)
-from app.timefmt import clock
-# The use cases (and scikit-learn, torch...) are imported by the commands that need them, so `musings list`
-# and friends start fast.
-from app.hotkey import HotkeyError, start_global_hotkey
-from app.inbox import inbox_dir, unfinished_recordings
+from app.hotkey import start_global_hotkey
+from app.inbox import inbox_dir
 from app.instance import AlreadyRunning, InstanceServer, send_command
-from audio.decode import AudioError
+from app.logs import bug_message, record_bug
+from app.timefmt import clock
 from audio.devices import CaptureError, find_input_device, list_input_devices
-from audio.models import DEFAULT_MODEL, ModelError
+from audio.models import DEFAULT_MODEL
 from audio.transcribe import TranscriptionSettings
+from musings_errors import Refused, UserError
 from storage import memos as store
-from storage import organizing as org
+from storage.db import DATABASE_NAME, StorageError, damaged_message, is_damage
+from storage.data_folder import resolve_data_dir
 
-# app.organizing and app.exporting pull in scipy, scikit-learn and networkx: imported by the commands
-# that need them, so `musings list` and friends start fast.
-from storage.db import DATABASE_NAME, StorageError, damaged_message, is_damage, open_database
-from storage.library import resolve_data_dir
+# Each command reaches the library through app.core.Musings; the use cases (and scikit-learn, torch...)
+# are imported when a command needs them, so `musings list` and friends start fast.
 
 log = logging.getLogger("musings")
 
 SQLITE_MAX_INTEGER = 2**63 - 1
+# Exit codes: 0 done, 1 a failure the user can fix (one line on stderr), 2 a command line misused (argparse),
+# 70 a bug (EX_SOFTWARE: its traceback is in the log file), 130 interrupted.
+EXIT_BUG = 70
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,6 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
     exporting.add_argument("folder", type=Path)
     exporting.add_argument("--json", action="store_true")
 
+    deleting = commands.add_parser("delete", help="move memos to the trash (kept 30 days; see restore)")
+    deleting.add_argument("memo_ids", nargs="+", type=int, metavar="ID")
+    trashing = commands.add_parser("trash", help="the memos in the trash")
+    trashing.add_argument("--empty", action="store_true", help="delete them for good, with their audio")
+    trashing.add_argument("--json", action="store_true")
+    restoring = commands.add_parser("restore", help="bring a memo back from the trash")
+    restoring.add_argument("memo_id", type=int)
+
     add_record_options(commands.add_parser("record", help="record a memo from the microphone and transcribe it"))
     add_listen_options(commands.add_parser("listen",
                                            help="record in the background, toggled by a hotkey or `record --toggle`"))
@@ -163,6 +171,22 @@ def main(argv: list[str] | None = None, *, microphone=None) -> int:
         return run_gui(resolve_data_dir(args.data_dir) if explicit else None, sys.argv[:1])
     data_dir = resolve_data_dir(args.data_dir)
     try:
+        return _run(args, data_dir, microphone)
+    except UserError as error:
+        print(f"musings: {' '.join(str(error).split())}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nmusings: interrupted; run `musings import` again to resume where it stopped.", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug: its traceback goes to the log file, the terminal gets one line
+        print(f"musings: {bug_message(error, record_bug(data_dir, error, f'musings {args.command}'))}",
+              file=sys.stderr)
+        return EXIT_BUG
+
+
+def _run(args, data_dir: Path, microphone) -> int:
+    """The command, with the failures that are the user's to fix told as a UserError."""
+    try:
         if args.command == "listen":
             code = cmd_listen(args, data_dir, microphone)
         else:
@@ -178,81 +202,72 @@ def main(argv: list[str] | None = None, *, microphone=None) -> int:
         if "sqlite" not in str(error).lower():
             raise
         # An id or position beyond SQLite's integers (`musings edit 1 999999999999999999999 x`).
-        print(f"musings: a number given is too large (the biggest is {SQLITE_MAX_INTEGER})", file=sys.stderr)
-        return 2
-    except (StorageError, ModelError, AudioError, CaptureError, HotkeyError) as error:
-        print(f"musings: {' '.join(str(error).split())}", file=sys.stderr)
-        return 2
+        raise Refused(f"a number given is too large (the biggest is {SQLITE_MAX_INTEGER})") from None
     except sqlite3.DatabaseError as error:
         if not is_damage(error):
             raise
         # Damage the checks at open could not see (a big file's pages are not all read then).
-        print(f"musings: {damaged_message(data_dir / DATABASE_NAME, error)}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("\nmusings: interrupted; run `musings import` again to resume where it stopped.", file=sys.stderr)
-        return 130
+        raise StorageError(damaged_message(data_dir / DATABASE_NAME, error)) from None
+
+
+def _library(data_dir: Path, *, read_only: bool = False):
+    from app.core import Musings
+
+    return Musings(data_dir, read_only=read_only)
 
 
 def cmd_import(args, data_dir: Path) -> int:
-    from app.importer import Importer
     from app.progress import ImportProgressBar
 
     vocabulary = [word.strip() for entry in args.vocabulary for word in entry.split(",") if word.strip()]
     settings = TranscriptionSettings(model=args.model, language=args.language, device=args.device,
                                      vocabulary=vocabulary, allow_download=args.allow_download)
-    from app.capture import leave_inbox, repair_unfinished
-
-    unfinished = repair_unfinished(data_dir)  # recordings a crash left in the inbox are imported too
-    for recording in unfinished_recordings(data_dir):
-        if recording.in_use:
-            print(f"musings: {recording.path} is still being recorded; it is left for later", file=sys.stderr)
     bar = ImportProgressBar(show_bar=False if args.json else None)
     try:
-        with Importer(data_dir, settings, on_event=bar) as importer:
-            report = importer.run([*unfinished, *args.paths])
-            leave_inbox(importer.db, unfinished)
+        summary = _library(data_dir).import_recordings(args.paths, settings, on_event=bar)
     finally:
         bar.close()
-    counts = {kind: len(report.of_kind(kind)) for kind in ("done", "empty", "skipped", "failed")}
+    for path in summary.still_recording:
+        print(f"musings: {path} is still being recorded; it is left for later", file=sys.stderr)
     if args.json:
-        _print_json({"counts": counts, "events": [asdict(event) for event in report.events
-                                                  if event.kind not in ("queued", "started")]})
+        _print_json({"counts": summary.counts, "events": [asdict(event) for event in summary.report.events
+                                                          if event.kind not in ("queued", "started")]})
     else:
-        print(f"{counts['done']} transcribed, {counts['empty']} without speech, "
-              f"{counts['skipped']} skipped, {counts['failed']} failed")
-    return 1 if counts["failed"] else 0
+        print(summary.sentence())
+    return 1 if summary.count("failed") else 0
 
 
 def cmd_list(args, data_dir: Path) -> int:
     if args.limit is not None and abs(args.limit) > SQLITE_MAX_INTEGER:
         raise OverflowError("Python int too large to convert to SQLite INTEGER")  # reported by main()
-    db = open_database(data_dir, read_only=True)
-    memos = store.list_memos(db, status=args.status, limit=args.limit)
+    library = _library(data_dir, read_only=True)
+    memos = library.memos(status=args.status, limit=args.limit)
     if args.json:
-        themes = org.list_themes(db)  # theme_id is the memo's most specific theme; theme_path its names from the top
-        _print_json([{**asdict(memo), "theme_path": org.theme_path(themes, memo.theme_id)} for memo in memos])
+        themes = library.themes()  # theme_id is the memo's most specific theme; theme_path its names from the top
+        _print_json([{**asdict(memo), "theme_path": library.theme_path(memo.theme_id, themes)} for memo in memos])
         return 0
     for memo in memos:
-        first_line = memo.transcript or memo.error or ""
-        label = f"{memo.title}: " if memo.title else "" if first_line.strip() else memo_title(memo)
-        print(f"{memo.id:>5}  {memo.recorded_at[:16].replace('T', ' ')}  {clock(memo.duration):>7}  "
-              f"{memo.status:<12}  {one_line(label + first_line.strip())[:70]}")
+        print(_memo_line(memo))
     return 0
 
 
+def _memo_line(memo) -> str:
+    first_line = memo.transcript or memo.error or ""
+    label = f"{memo.title}: " if memo.title else "" if first_line.strip() else memo_title(memo)
+    return (f"{memo.id:>5}  {shown_datetime(memo.recorded_at)}  {clock(memo.duration):>7}  "
+            f"{memo.status:<12}  {one_line(label + first_line.strip())[:70]}")
+
+
 def cmd_show(args, data_dir: Path) -> int:
-    db = open_database(data_dir, read_only=True)
-    memo = _memo_or_none(db, args.memo_id)
-    if memo is None:
-        return 1
-    segments = store.get_segments(db, memo.id)
+    library = _library(data_dir, read_only=True)
+    memo = library.memo(args.memo_id)
+    segments = library.segments(memo.id)
     if args.json:
         _print_json({**asdict(memo), "segments": [{**asdict(segment), "shown_text": segment.shown_text}
                                                   for segment in segments]})
         return 0
     print(terminal_safe(f"Memo {memo.id}: {memo.original_name}"))
-    print(terminal_safe(f"Recorded {memo.recorded_at}, {clock(memo.duration)}, {memo.status}"
+    print(terminal_safe(f"Recorded {shown_datetime(memo.recorded_at)}, {clock(memo.duration)}, {memo.status}"
                         + (f" ({memo.error})" if memo.error else "")))
     print(terminal_safe(f"Audio: {data_dir / memo.library_path}\n"))
     for segment in segments:
@@ -262,32 +277,28 @@ def cmd_show(args, data_dir: Path) -> int:
 
 
 def cmd_search(args, data_dir: Path) -> int:
-    from app.organizing import Organizer
-
-    results = Organizer(open_database(data_dir, read_only=True)).search(args.query, mode=args.mode or "hybrid", limit=args.limit)
+    results = _library(data_dir, read_only=True).search(args.query, mode=args.mode or "hybrid", limit=args.limit)
     if args.json:
         _print_json([{"memo_id": r.memo.id, "title": r.memo.title, "recorded_at": r.memo.recorded_at,
                       "matched_by": r.matched_by, "snippet": _highlight(r.snippet, "**", "**")} for r in results])
         return 0
     bold = ("\x1b[1;33m", "\x1b[0m") if sys.stdout.isatty() else ("[", "]")
     for r in results:
-        print(f"{r.memo.id:>5}  {r.memo.recorded_at[:10]}  {one_line(r.memo.title)}: {_shown_snippet(r.snippet, *bold)}")
+        print(f"{r.memo.id:>5}  {shown_day(r.memo.recorded_at)}  {one_line(r.memo.title)}: {_shown_snippet(r.snippet, *bold)}")
     if not results:
         print("no matches", file=sys.stderr)
     return 0
 
 
 def cmd_themes(args, data_dir: Path) -> int:
-    from app.organizing import Organizer
-
-    db = open_database(data_dir, read_only=not args.rebuild)
+    library = _library(data_dir, read_only=not args.rebuild)
     if args.rebuild:
-        Organizer(db).recluster()
+        library.rebuild_themes()
     # Each broad theme followed by its sub-themes; `count` is every memo under a theme, `memos` those
     # directly in it (a broad theme's own, not its sub-themes').
-    tree = [(t, depth) for top, subthemes in org.theme_tree(db)
+    tree = [(t, depth) for top, subthemes in library.theme_tree()
             for t, depth in [(top, 0), *((sub, 1) for sub in subthemes)]]
-    unsorted = len(org.memos_of_theme(db, None))
+    unsorted = library.unsorted_count()
     if args.json:
         _print_json({"themes": [{"id": t.id, "name": t.name, "parent_id": t.parent_id, "count": t.count,
                                  "memos": t.memo_count, "renamed": t.name_edited} for t, _ in tree],
@@ -300,70 +311,25 @@ def cmd_themes(args, data_dir: Path) -> int:
 
 
 def cmd_theme(args, data_dir: Path) -> int:
-    db = open_database(data_dir)
-    if args.action in ("rename", "unnest"):
-        ids = [args.theme_id]
-    elif args.action == "merge":
-        ids = [args.source_id, args.target_id]
-    else:
-        ids = [args.child_id, args.parent_id]
-    for theme_id in ids:
-        if org.get_theme(db, theme_id) is None:
-            print(f"musings: no theme {theme_id}", file=sys.stderr)
-            return 1
+    library = _library(data_dir)
     if args.action == "rename":
-        org.rename_theme(db, args.theme_id, args.name.strip())
+        library.rename_theme(args.theme_id, args.name)
     elif args.action == "merge":
-        org.merge_themes(db, args.source_id, args.target_id)
+        library.merge_themes(args.source_id, args.target_id)
+    elif args.action == "nest":
+        print(library.nest_theme(args.child_id, args.parent_id))
     else:
-        return _nest_theme(db, *ids)
-    return 0
-
-
-def _nest_theme(db, theme_id: int, parent_id: int | None = None) -> int:
-    """`theme nest` (a parent given) and `theme unnest`; says in one line what changed (the check of what
-    may nest where is storage's: a refusal comes back as a StorageError, told by main())."""
-    before = org.get_theme(db, theme_id)
-    if parent_id is None and before.parent_id is None:
-        print(f"theme {theme_id} ({one_line(before.name)}) is already a broad theme")
-        return 0
-    parent = None if parent_id is None else org.get_theme(db, parent_id)
-    org.set_parent(db, theme_id, parent_id)
-    if parent is None:
-        said = f"theme {theme_id} ({one_line(before.name)}) is now a broad theme"
-    else:
-        said = f"theme {theme_id} ({one_line(before.name)}) is now a sub-theme of {parent_id} ({one_line(parent.name)})"
-    # A broad theme with no memos of its own goes when its last sub-theme leaves it.
-    old_parent = before.parent_id
-    if old_parent is not None and old_parent != parent_id and org.get_theme(db, old_parent) is None:
-        said += f"; theme {old_parent}, left with no memos, was removed"
-    print(said)
+        print(library.nest_theme(args.theme_id, None))
     return 0
 
 
 def cmd_move(args, data_dir: Path) -> int:
-    db = open_database(data_dir)
-    if _memo_or_none(db, args.memo_id) is None:
-        return 1
-    if args.theme.lower() == "unsorted":
-        theme_id = None
-    elif args.theme.isdigit() and org.get_theme(db, int(args.theme)):
-        theme_id = int(args.theme)
-    else:
-        named = [t for t in org.list_themes(db) if t.name.lower() == args.theme.strip().lower()]
-        if not named:
-            org.place_memo_in_new_theme(db, args.memo_id, args.theme.strip())
-            return 0
-        theme_id = named[0].id
-    org.place_memo(db, args.memo_id, theme_id, by_user=True)
+    _library(data_dir).move_to(args.memo_id, args.theme)
     return 0
 
 
 def cmd_title(args, data_dir: Path) -> int:
-    db = open_database(data_dir)
-    if _memo_or_none(db, args.memo_id) is None:
-        return 1
-    org.set_title(db, args.memo_id, args.title.strip(), by_user=True)
+    _library(data_dir).set_title(args.memo_id, args.title)
     return 0
 
 
@@ -371,21 +337,12 @@ def cmd_edit(args, data_dir: Path) -> int:
     if args.restore == (args.text is not None):
         print("musings: give either the new TEXT or --restore", file=sys.stderr)
         return 2
-    db = open_database(data_dir)
-    if _memo_or_none(db, args.memo_id) is None:
-        return 1
-    try:
-        store.edit_segment(db, args.memo_id, args.position, None if args.restore else args.text)
-    except KeyError:
-        print(f"musings: memo {args.memo_id} has no segment {args.position}", file=sys.stderr)
-        return 1
+    _library(data_dir).edit_segment(args.memo_id, args.position, None if args.restore else args.text)
     return 0
 
 
 def cmd_related(args, data_dir: Path) -> int:
-    from app.organizing import Organizer
-
-    found = Organizer(open_database(data_dir, read_only=True)).related(args.memo_id, k=args.limit)
+    found = _library(data_dir, read_only=True).related(args.memo_id, limit=args.limit)
     if args.json:
         _print_json([{"memo_id": r.memo.id, "title": r.memo.title, "score": round(r.score, 4),
                       "near_duplicate": r.near_duplicate} for r in found])
@@ -397,9 +354,7 @@ def cmd_related(args, data_dir: Path) -> int:
 
 
 def cmd_export(args, data_dir: Path) -> int:
-    from app.exporting import export_library
-
-    result = export_library(open_database(data_dir, read_only=True), data_dir, args.folder)
+    result = _library(data_dir, read_only=True).export(args.folder)
     summary = {"written": len(result.written), "unchanged": result.unchanged, "removed": len(result.removed),
                "kept": [str(p) for p in result.skipped_user_files]}
     if args.json:
@@ -409,6 +364,35 @@ def cmd_export(args, data_dir: Path) -> int:
               f"{summary['removed']} removed")
         for path in result.skipped_user_files:
             print(f"kept your edits: {path}")
+    return 0
+
+
+def cmd_delete(args, data_dir: Path) -> int:
+    deleted = _library(data_dir).delete(args.memo_ids)
+    print(f"{len(deleted)} memo{'s' * (len(deleted) != 1)} moved to the trash "
+          f"(`musings restore ID` brings one back; the trash is emptied after 30 days)")
+    return 0
+
+
+def cmd_trash(args, data_dir: Path) -> int:
+    if args.empty:
+        removed = _library(data_dir).empty_trash()
+        print(f"{removed} memo{'s' * (removed != 1)} deleted for good, with {'their' if removed != 1 else 'its'} audio")
+        return 0
+    memos = _library(data_dir, read_only=True).trash()
+    if args.json:
+        _print_json([asdict(memo) for memo in memos])
+        return 0
+    for memo in memos:
+        print(f"{_memo_line(memo)}  (deleted {shown_datetime(memo.deleted_at)})")
+    if not memos:
+        print("the trash is empty", file=sys.stderr)
+    return 0
+
+
+def cmd_restore(args, data_dir: Path) -> int:
+    memo = _library(data_dir).restore(args.memo_id)
+    print(f"memo {memo.id} is back: {one_line(memo_title(memo))}")
     return 0
 
 
@@ -541,29 +525,30 @@ def cmd_devices(args, data_dir: Path) -> int:
 
 
 def cmd_status(args, data_dir: Path) -> int:
-    db = open_database(data_dir, read_only=True)
-    counts = store.status_counts(db)
-    problems = store.list_problems(db)
-    unfinished = unfinished_recordings(data_dir)  # a crash's recordings, not memos yet
+    status = _library(data_dir, read_only=True).status()
+    counts, unfinished = status.counts, status.unfinished  # unfinished: a crash's recordings, not memos yet
     if args.json:
-        _print_json({"data_dir": str(data_dir), "memos": counts, "audio_seconds": store.total_duration(db),
-                     "problems": [{"path": path, "reason": reason} for path, reason in problems],
+        _print_json({"data_dir": str(data_dir), "memos": counts, "audio_seconds": status.audio_seconds,
+                     "problems": [{"path": path, "reason": reason} for path, reason in status.problems],
                      "unfinished_recordings": [{"path": str(r.path), "bytes": r.size, "in_use": r.in_use}
-                                               for r in unfinished]})
+                                               for r in unfinished],
+                     "in_trash": status.in_trash})
         return 0
     print(f"Data folder: {data_dir}")
     print(f"Memos: {sum(counts.values())} ({', '.join(f'{n} {s}' for s, n in counts.items() if n)}), "
-          f"{clock(store.total_duration(db))} of audio")
+          f"{clock(status.audio_seconds)} of audio")
     queued = counts[store.PENDING] + counts[store.TRANSCRIBING]
     if queued:
         print(f"{queued} waiting to be transcribed: run `musings import` to resume")
-    for path, reason in problems[:20]:
+    for path, reason in status.problems[:20]:
         print(f"problem: {path}: {reason}")
     if unfinished:
         print(f"{len(unfinished)} unfinished recording(s) waiting in {inbox_dir(data_dir)}: "
               "run `musings import` to recover them")
     for recording in unfinished[:20]:
         print(f"unfinished: {recording.path}" + ("  (being recorded now?)" if recording.in_use else ""))
+    if status.in_trash:
+        print(f"{status.in_trash} in the trash (`musings trash`)")
     return 0
 
 
@@ -621,14 +606,6 @@ def cmd_uninstall_desktop(args, data_dir: Path) -> int:
     return 0
 
 
-def _memo_or_none(db, memo_id: int) -> store.Memo | None:
-    """The memo, or None after telling the user there is no such memo."""
-    memo = store.get_memo(db, memo_id)
-    if memo is None:
-        print(f"musings: no memo {memo_id}", file=sys.stderr)
-    return memo
-
-
 def _highlight(snippet: str, start: str, end: str) -> str:
     return snippet.replace(store.HIGHLIGHT_START, start).replace(store.HIGHLIGHT_END, end)
 
@@ -647,5 +624,6 @@ def _print_json(value) -> None:
 
 COMMANDS = {"import": cmd_import, "list": cmd_list, "show": cmd_show, "search": cmd_search, "status": cmd_status,
             "themes": cmd_themes, "theme": cmd_theme, "move": cmd_move, "title": cmd_title, "edit": cmd_edit, "related": cmd_related, "export": cmd_export,
+            "delete": cmd_delete, "trash": cmd_trash, "restore": cmd_restore,
             "record": cmd_record, "devices": cmd_devices, "listen": cmd_listen,
             "install-desktop": cmd_install_desktop, "uninstall-desktop": cmd_uninstall_desktop, "repair": cmd_repair}

@@ -17,7 +17,8 @@ import sysconfig
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.export_files import file_mode, write_atomic
+from musings_errors import UserError
+from atomic_files import file_mode, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ AUTOSTART_ENTRY = "musings-listen.desktop"
 MANIFEST_VERSION = 1
 
 
-class DesktopError(Exception):
+class DesktopError(UserError):
     """The desktop integration can't be installed or removed; the message says why."""
 
 

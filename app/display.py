@@ -22,14 +22,39 @@ def one_line(text: str | None) -> str:
     return terminal_safe(_WHITESPACE.sub(" ", text or ""))
 
 
+def local_time(recorded_at: str | None) -> dt.datetime | None:
+    """A stored time (UTC, "2026-12-02T03:21:00+00:00") as this machine's local time, which is what the user
+    is shown everywhere; a value with no zone is taken as local already; None if it is not a time."""
+    try:
+        when = dt.datetime.fromisoformat((recorded_at or "").strip())
+        return when.astimezone() if when.tzinfo is not None else when
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def local_day(recorded_at: str | None) -> dt.date | None:
+    """The local calendar day of a stored time (for "today", date filters, daily lists); None if not a time."""
+    when = local_time(recorded_at)
+    return when.date() if when is not None else None
+
+
+def shown_datetime(recorded_at: str | None) -> str:
+    """'2026-12-01 22:21': a stored time as shown in lists, in local time (a value that is not a time: as it is)."""
+    when = local_time(recorded_at)
+    return f"{when:%Y-%m-%d %H:%M}" if when is not None else (recorded_at or "")[:16].replace("T", " ")
+
+
+def shown_day(recorded_at: str | None) -> str:
+    """'2026-12-01': the local day of a stored time (a value that is not a time: its first ten characters)."""
+    day = local_day(recorded_at)
+    return day.isoformat() if day is not None else (recorded_at or "")[:10]
+
+
 def short_date(recorded_at: str | None) -> str:
     """'2 Dec 03:21' in local time, from an ISO 8601 timestamp ('' if there is none)."""
-    try:
-        when = dt.datetime.fromisoformat(recorded_at or "")
-    except ValueError:
+    when = local_time(recorded_at)
+    if when is None:
         return ""
-    if when.tzinfo is not None:
-        when = when.astimezone()
     return f"{when.day} {when:%b %H:%M}"
 
 

@@ -130,7 +130,7 @@ def open_microphone(device: str | None) -> Recorder:
 
 
 def _toggle(args) -> int:
-    from storage.library import resolve_data_dir
+    from storage.data_folder import resolve_data_dir
 
     configure_logging(args.verbose)
     try:

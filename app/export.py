@@ -16,15 +16,15 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from app.display import local_day
 from app.export_files import (
-    MANIFEST_NAME, FolderLock, Manifest, Owned, VaultFiles, copy_atomic, file_mode, fsync_folder,
-    remove_temporary_files, seal, write_atomic, write_manifest,
+    MANIFEST_NAME, FolderLock, Manifest, Owned, VaultFiles, remove_temporary_files, seal, write_manifest,
 )
-from storage.library import hash_file
+from atomic_files import copy_atomic, file_mode, fsync_folder, write_atomic
+from storage.data_folder import hash_file
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class ExportSegment:
 class ExportMemo:
     id: int
     title: str
-    recorded_at: str  # ISO 8601
+    recorded_at: str  # ISO 8601, UTC as stored; written so in the front matter, shown as the local day
     duration: float | None
     theme: str | None
     tags: list[str]
@@ -268,10 +268,9 @@ def _yaml_list(values: list) -> str:
 
 
 def _day(recorded_at: str) -> str | None:
-    try:
-        return datetime.fromisoformat(recorded_at).date().isoformat()
-    except (TypeError, ValueError):
-        return None
+    """The local day (the user's "Recorded" day and daily lists); the front matter's recorded_at stays UTC."""
+    day = local_day(recorded_at)
+    return day.isoformat() if day is not None else None
 
 
 def _clock(seconds: float) -> str:
@@ -560,6 +559,7 @@ def _export(
         write_manifest(target, journal, mode)
     for write in writes:
         path = target / write.rel
+        path.parent.mkdir(parents=True, exist_ok=True)  # audio/ (umask mode, like the vault itself)
         if write.data is not None:
             write_atomic(path, write.data, mode)
         else:

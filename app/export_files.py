@@ -1,6 +1,6 @@
 """The export folder on disk: crash-safe writes, the manifest with its journal, and who owns each file.
 
-Every file the export writes goes through `write_atomic` (a temporary file beside the target, fsynced,
+Every file the export writes goes through atomic_files (a temporary file beside the target, fsynced,
 renamed, the folder fsynced), so a kill leaves the old file or the new one, never half of one.
 The manifest lists the files Musings owns with their content hashes. Before an export changes anything
 it records what it is about to write (`pending`, the journal); after, the final state. A file whose bytes
@@ -15,18 +15,16 @@ import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
+from atomic_files import TEMP_PREFIX, write_atomic
 from storage.db import StorageError
 
 log = logging.getLogger(__name__)
 
 MANIFEST_NAME = ".musings-export.json"
-TEMP_PREFIX = ".musings-tmp-"
 MANIFEST_VERSION = 2
 _CHUNK = 1 << 20
 _OWNED_MARKER = re.compile(r"^musings_(id|theme_id|index):[ \t]*\"?([^\s\"]*)", re.MULTILINE)
@@ -36,67 +34,8 @@ _SEAL = re.compile(r"^musings_checksum: ([0-9a-f]{16})\n", re.MULTILINE)
 # --- writing -------------------------------------------------------------------------------
 
 
-def file_mode() -> int:
-    """The mode a new file gets from the user's umask (a copy must not inherit the private library's 0600)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return 0o666 & ~int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    umask = os.umask(0o022)  # no /proc (macOS, Windows): the only portable way to read it is to set it
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def write_atomic(path: Path, content: bytes | Callable[[BinaryIO], None], mode: int) -> None:
-    """Give `path` its new content (bytes, or a function writing to the open file) in one step, durably."""
-    folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            if isinstance(content, bytes):
-                out.write(content)
-            else:
-                content(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, mode)  # mkstemp creates 0600
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    fsync_folder(folder)
-
-
-def copy_atomic(source: Path, path: Path, mode: int) -> None:
-    """Copy `source`'s bytes (not its mode or times) to `path` with `write_atomic`."""
-    def copy(out: BinaryIO) -> None:
-        with open(source, "rb") as reader:
-            while block := reader.read(_CHUNK):
-                out.write(block)
-
-    write_atomic(path, copy, mode)
-
-
-def fsync_folder(folder: Path) -> None:
-    """Make a rename or an unlink in `folder` durable (no-op where folders cannot be opened, e.g. Windows)."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
-
-
 def remove_temporary_files(folders: list[Path]) -> list[Path]:
-    """Delete temporary files a killed export left behind (only ours: they carry TEMP_PREFIX)."""
+    """Delete temporary files a killed export left behind (only ours: they carry atomic_files.TEMP_PREFIX)."""
     removed = []
     for folder in folders:
         if folder.is_dir():

@@ -5,14 +5,13 @@ from pathlib import Path
 
 import sqlite_utils
 
+from app.core import RELATED_MIN_SCORE, RELATED_PER_MEMO  # the window's and the CLI's too
 from app.export import TAG_ROOT, ExportMemo, ExportResult, ExportSegment, ExportTheme, export_vault, theme_tags
 from organize import related as related_memos
 from organize.embeddings import MODEL_NAME
 from storage import memos as store
-from storage import organizing as org
+from storage import themes as org
 
-RELATED_PER_MEMO = 5
-RELATED_MIN_SCORE = 0.35
 
 
 def export_library(db: sqlite_utils.Database, data_dir: Path, target: Path) -> ExportResult:

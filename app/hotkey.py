@@ -12,6 +12,8 @@ import sys
 import threading
 from typing import Callable
 
+from musings_errors import UserError
+
 log = logging.getLogger(__name__)
 
 DEFAULT_HOTKEY = "<ctrl>+<alt>+r"
@@ -20,7 +22,7 @@ UNAVAILABLE = "global hotkey unavailable here; bind `musings record --toggle` to
 _said_unavailable = False
 
 
-class HotkeyError(ValueError):
+class HotkeyError(UserError, ValueError):
     """The hotkey text can't be understood (e.g. "<ctrl>+<bogus>")."""
 
 

@@ -5,7 +5,7 @@
     probe     read duration and recorded-at time; unreadable files fail here with the reason
     store     copy into the library folder, add a pending memo (the job queue lives in SQLite)
     transcribe  every pending memo, including ones a killed run left behind, one at a time
-    organize  embed and title new memos, place them into themes (app.organizing)
+    organize  embed and title new memos, place them into themes (app.organizer)
 
 Each stage only moves a memo forward, so a run killed at any point resumes on the next one.
 """
@@ -21,14 +21,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Protocol
 
 from audio.decode import AudioError, file_mtime, looks_like_audio, probe
-from audio.transcribe import Transcriber, TranscriptionSettings
+from audio.transcribe import Segment, Transcriber, TranscriptionSettings
 from storage import memos as store
 from storage.db import StorageError, describe_storage_error, open_database, when_unlocked
-from storage.library import copy_into_library, hash_file, library_path_for, remove_partial_copies
+from storage.data_folder import copy_into_library, hash_file, library_path_for, remove_partial_copies
 from storage.owners import OwnerLock, owner_alive
+from storage.timestamps import utc_text
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,15 @@ class ImportReport:
 EventCallback = Callable[[ImportEvent, ImportProgress], None]
 
 
+class FileTranscriber(Protocol):
+    """What the Importer needs of a transcriber (audio.transcribe.Transcriber is one)."""
+
+    model_name: str
+    language: str | None  # the language heard in the last file (or the one it was set to)
+
+    def transcribe_file(self, path: Path) -> Iterator[Segment]: ...
+
+
 class Importer:
     """Imports recordings into the data folder; `run` may be called again to resume."""
 
@@ -79,37 +89,75 @@ class Importer:
         data_dir: Path,
         settings: TranscriptionSettings | None = None,
         on_event: EventCallback | None = None,
-        transcriber: Transcriber | None = None,
+        transcriber: FileTranscriber | None = None,
         organize: bool = True,
         embedder=None,
+        *,
+        load_transcriber: Callable[[], FileTranscriber] | None = None,
+        cancel: threading.Event | None = None,
     ):
         self.data_dir = Path(data_dir)
         self.settings = settings or TranscriptionSettings()
         self.on_event = on_event or (lambda event, progress: None)
         self._transcriber = transcriber
+        # Called for the Whisper model when there is something to transcribe (the window's shared model).
+        self._load_transcriber = load_transcriber or (lambda: Transcriber(self.settings))
+        # Set by the user's Cancel: the import stops before the next file (what is copied stays queued).
+        self.cancel = cancel or threading.Event()
         self.organize = organize
         # An Embedder or EmbedderProcess to share (or a function returning one); else one is started when needed.
         self._embedder = embedder
         self.db = open_database(self.data_dir)
         self.progress = ImportProgress()
         self.report = ImportReport()
+        self.memo_of: dict[Path, int] = {}  # each file of this run that is (or already was) a memo
+        self._given_transcripts: dict[Path, list[Segment]] = {}
+        self._known_segments: dict[int, list[Segment]] = {}  # memo id -> its given transcript
+        self._remove_sources = False
 
     @property
-    def transcriber(self) -> Transcriber:
+    def transcriber(self) -> FileTranscriber:
         # Loaded only when there is something to transcribe: re-importing known files stays instant.
         if self._transcriber is None:
-            self._transcriber = Transcriber(self.settings)
+            self._transcriber = self._load_transcriber()
         return self._transcriber
 
-    def run(self, paths: Iterable[Path]) -> ImportReport:
-        """Add the recordings under `paths`, then transcribe everything pending."""
+    def run(self, paths: Iterable[Path], *, transcripts: dict[Path, list[Segment]] | None = None,
+            remove_sources: bool = False) -> ImportReport:
+        """Add the recordings under `paths`, then transcribe everything pending.
+
+        `transcripts`: segments already made for some of these files (a recording's live transcript): stored
+        as they are instead of running Whisper again. `remove_sources`: the files are the app's own inbox
+        recordings, so each goes once its memo is made (its audio is in the library then); `memo_of` maps
+        each file given to its memo."""
         remove_partial_copies(self.data_dir)
+        self._given_transcripts = {Path(p).resolve(): segments for p, segments in (transcripts or {}).items()}
+        self._remove_sources = remove_sources
+        try:
+            return self._run(paths)
+        finally:
+            if remove_sources:  # a memo that failed is retried from the library's copy by `musings import`
+                for path, memo_id in self.memo_of.items():
+                    if store.get_memo(self.db, memo_id) is not None:
+                        path.unlink(missing_ok=True)
+
+    def _run(self, paths: Iterable[Path]) -> ImportReport:
         for path in scan(paths, self._emit):
-            self.register(path)
+            if self.cancel.is_set():
+                return self.report
+            memo_id = self.register(path)
+            if memo_id is not None:
+                self.memo_of[Path(path)] = memo_id
+                given = self._given_transcripts.get(Path(path).resolve())
+                if given is not None:
+                    self._known_segments[memo_id] = given
+        if self.cancel.is_set():
+            return self.report
         if not self.organize:
             self.transcribe_pending()
             return self.report
-        from organize.embeddings import EmbedderProcess, resolve_embedder
+        from app.embedding_process import EmbedderProcess
+        from organize.embeddings import resolve_embedder
 
         embedder, started = self._embedder, None
         if store.memos_to_transcribe(self.db):
@@ -119,10 +167,10 @@ class Importer:
             if embedder is None:
                 embedder = started = EmbedderProcess()
             embedder = resolve_embedder(embedder)
-            threading.Thread(target=importlib.import_module, args=("app.organizing",), daemon=True).start()
+            threading.Thread(target=importlib.import_module, args=("app.organizer",), daemon=True).start()
         try:
             self.transcribe_pending()
-            from app.organizing import Organizer
+            from app.organizer import Organizer
 
             self._write(Organizer(self.db, embedder).organize_new)
         finally:
@@ -154,6 +202,12 @@ class Importer:
         except OSError as error:
             return self._problem(path, f"cannot read the file ({error.strerror})")
         existing = store.find_by_hash(self.db, content_hash)
+        if existing is not None:
+            self.memo_of[Path(path)] = existing.id
+        if existing is not None and existing.deleted_at is not None:
+            self._emit(ImportEvent("skipped", shown, f"memo {existing.id}, in the trash (musings restore "
+                                                     f"{existing.id})", existing.id))
+            return None
         if existing is not None and existing.status != store.FAILED:
             self._emit(ImportEvent("skipped", shown, f"already imported as memo {existing.id}", existing.id))
             return None
@@ -174,7 +228,7 @@ class Importer:
             original_name=shown_path(path.name),
             original_path=shown_path(full_path),
             library_path=relative,
-            recorded_at=recorded_at.isoformat(timespec="seconds"),
+            recorded_at=utc_text(recorded_at),
             recorded_at_source="metadata" if info.recorded_at else "mtime",
             duration=round(info.duration, 3),
             original_path_bytes=None if _is_utf8(exact) else exact,
@@ -198,6 +252,8 @@ class Importer:
         alive = lambda token: owner_alive(self.data_dir, token)  # noqa: E731
         with self._write(OwnerLock, self.data_dir) as owner:
             for memo in queue:
+                if self.cancel.is_set():
+                    return
                 if self._write(store.claim_for_transcription, self.db, memo.id, owner.token, alive):
                     self._transcribe(memo)
                 else:  # done meanwhile, or being transcribed by another import right now
@@ -208,7 +264,8 @@ class Importer:
         path = self.data_dir / memo.library_path
         self._emit(ImportEvent("started", memo.original_name, None, memo.id, memo.duration or 0))
         try:
-            segments = list(self._segments_with_progress(path, memo))
+            given = self._known_segments.pop(memo.id, None)
+            segments = given if given is not None else list(self._segments_with_progress(path, memo))
         except AudioError as error:
             self._fail(memo, str(error))
             return
@@ -223,7 +280,7 @@ class Importer:
             self.db,
             memo.id,
             segments,
-            language=self.transcriber.language,
+            language=self.transcriber.language or (None if self.settings.language == "auto" else self.settings.language),
             model=self.transcriber.model_name,
         )
         reason = "no speech found" if status == store.EMPTY else None
@@ -243,6 +300,11 @@ class Importer:
     def _finish(self, event: ImportEvent, memo: store.Memo) -> None:
         self.progress.files_done += 1
         self.progress.seconds_done += memo.duration or 0
+        if self._remove_sources and event.kind in (store.DONE, store.EMPTY):
+            # The memo is made: its inbox file goes now, not after the organize stage (seconds more).
+            for source, memo_id in list(self.memo_of.items()):
+                if memo_id == memo.id:
+                    source.unlink(missing_ok=True)
         self._emit(event)
 
     # -- plumbing -----------------------------------------------------------------------------

@@ -20,9 +20,10 @@ from pathlib import Path
 
 from audio.decode import AudioError, file_mtime, probe
 from storage import memos as store
-from storage import organizing as org
+from storage import themes as org
 from storage.db import DATABASE_NAME, DamagedDatabase, library_recordings, open_database
-from storage.library import hash_file
+from storage.data_folder import hash_file
+from storage.timestamps import to_utc_text, utc_text
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ def _add_if_missing(db, data_dir: Path, recording: Path, salvaged: dict[str, dic
         original_name=old.get("original_name") or recording.name,
         original_path=old.get("original_path") or "",
         library_path=relative,
-        recorded_at=old.get("recorded_at") or recorded_at.isoformat(timespec="seconds"),
+        recorded_at=to_utc_text(old.get("recorded_at")) or old.get("recorded_at") or utc_text(recorded_at),
         recorded_at_source=old.get("recorded_at_source") or ("metadata" if info.recorded_at else "mtime"),
         duration=round(info.duration, 3),
         original_path_bytes=old.get("original_path_bytes"),

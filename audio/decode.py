@@ -14,6 +14,8 @@ from typing import Iterator
 import av
 import numpy as np
 
+from musings_errors import UserError
+
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
@@ -22,7 +24,7 @@ AUDIO_EXTENSIONS = frozenset(
 )
 
 
-class AudioError(Exception):
+class AudioError(UserError):
     """A recording that can't be used, with a one-line reason a user understands."""
 
 
@@ -32,7 +34,7 @@ class AudioInfo:
     sample_rate: int
     channels: int
     codec: str
-    recorded_at: dt.datetime | None  # from the file's metadata (creation_time / date), if any
+    recorded_at: dt.datetime | None  # from the file's metadata (creation_time / date), if any; always aware
 
 
 def looks_like_audio(path: Path) -> bool:
@@ -91,7 +93,7 @@ def _recorded_at(metadata: dict) -> dt.datetime | None:
             continue
         if parsed.year < 1990:  # an unset recorder clock; the file's mtime is a better guess
             continue
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+        return parsed if parsed.tzinfo else parsed.astimezone()  # no zone given: this machine's local time
     return None
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from musings_errors import UserError
+
 logger = logging.getLogger(__name__)
 
 
-class CaptureError(Exception):
+class CaptureError(UserError):
     """A recording problem the user can fix (no microphone, unplugged, disk full, no permission).
 
     The message is meant to be shown to the user as is.

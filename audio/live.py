@@ -16,6 +16,7 @@ import math
 import queue
 import threading
 from collections import deque
+from concurrent.futures import Future
 
 import numpy as np
 
@@ -31,12 +32,13 @@ class LiveTranscriber:
     """Feed it chunks (`live(chunk)` or `live.feed(chunk)`), then call `finish()` for every segment.
 
     `failed` holds the error message when a piece could not be transcribed; from then on audio is
-    dropped, and callers should transcribe the recording file instead.
+    dropped, and callers should transcribe the recording file instead. `transcriber` may still be loading
+    (a Future of one): the recording starts at once and the first piece waits for the model.
     """
 
     def __init__(
         self,
-        transcriber: Transcriber,
+        transcriber: Transcriber | Future,
         *,
         min_piece_seconds: float = 10.0,
         max_piece_seconds: float = 25.0,
@@ -142,7 +144,8 @@ class LiveTranscriber:
             segments: list[Segment] = []  # saves a Whisper call; its VAD would find nothing anyway
         else:
             try:
-                segments = self.transcriber.transcribe_samples(audio, offset)
+                model = self.transcriber.result() if isinstance(self.transcriber, Future) else self.transcriber
+                segments = model.transcribe_samples(audio, offset)
                 self.pieces += 1
             except Exception as error:  # a bug or an out-of-memory: the file can still be transcribed whole
                 log.exception("live transcription of %.1f s at %.1f s failed", len(audio) / SAMPLE_RATE, offset)

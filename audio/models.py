@@ -11,6 +11,9 @@ from pathlib import Path
 
 import platformdirs
 
+from atomic_files import atomic_file, copy_atomic
+from musings_errors import UserError
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "tiny.en"
@@ -19,7 +22,7 @@ _BASE_PARTS = ("model.bin.part1", "model.bin.part2")
 _BASE_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 
 
-class ModelError(Exception):
+class ModelError(UserError):
     """The requested model can't be found or loaded; the message says what to do."""
 
 
@@ -79,19 +82,16 @@ def _reassemble_base(target: Path, parts: list[Path], side_files_dir: Path) -> N
     target.mkdir(parents=True, exist_ok=True)
     for name in _BASE_SIDE_FILES:
         if not (target / name).exists():
-            shutil.copyfile(side_files_dir / name, target / name)
-    partial = target / f"model.bin.{os.getpid()}.partial"
-    try:
-        with open(partial, "wb") as out:
-            for part in parts:
-                with open(part, "rb") as src:
-                    shutil.copyfileobj(src, out, 1 << 20)
-        size = partial.stat().st_size
+            copy_atomic(side_files_dir / name, target / name)
+    # A temporary file renamed once its size is right (a read-only folder fails here, with an OSError).
+    with atomic_file(target / "model.bin") as out:
+        for part in parts:
+            with open(part, "rb") as src:
+                shutil.copyfileobj(src, out, 1 << 20)
+        out.flush()
+        size = os.fstat(out.fileno()).st_size
         if size != BASE_MODEL_BYTES:
             raise ModelError(f"reassembled base model has {size} bytes, expected {BASE_MODEL_BYTES}")
-        os.replace(partial, target / "model.bin")
-    finally:
-        partial.unlink(missing_ok=True)
     log.info("reassembled the base model in %s", target)
 
 

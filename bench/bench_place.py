@@ -18,12 +18,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import bench_tree  # noqa: E402
 import memo_sets  # noqa: E402
-from app.organizing import Organizer  # noqa: E402
+from app.organizer import Organizer  # noqa: E402
 from organize.embeddings import MODEL_NAME  # noqa: E402
 from organize.themes import build_themes, centroid  # noqa: E402
 from organize.tree import build_theme_tree  # noqa: E402
 from storage import memos as store  # noqa: E402
-from storage import organizing as org  # noqa: E402
+from storage import themes as org  # noqa: E402
 from storage.db import open_database  # noqa: E402
 
 

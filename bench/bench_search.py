@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from organize.embeddings import Embedder, EmbedderProcess  # noqa: E402
+from app.embedding_process import EmbedderProcess  # noqa: E402
+from organize.embeddings import Embedder  # noqa: E402
 from organize.search import fuse_rankings, semantic_scores, top_k  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -100,10 +101,10 @@ def whole_search_times(embedder, texts: list[str], vectors: np.ndarray) -> list[
     """The use case the CLI and the window run, on a real 10,000-memo database in a temporary folder."""
     import tempfile
 
-    from app.organizing import Organizer
+    from app.organizer import Organizer
     from organize.embeddings import MODEL_NAME
     from storage import memos as store
-    from storage import organizing as org
+    from storage import themes as org
     from storage.db import open_database
 
     with tempfile.TemporaryDirectory() as folder:

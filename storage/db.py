@@ -9,8 +9,9 @@ from pathlib import Path
 
 import sqlite_utils
 
+from musings_errors import UserError
 from privacy import create_private_file
-from storage.library import LIBRARY_DIR, prepare_private_data_dir
+from storage.data_folder import LIBRARY_DIR, prepare_private_data_dir
 from storage.migrations import migrations
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ BUSY_TIMEOUT_MS = 10_000
 QUICK_CHECK_MAX_BYTES = 32 << 20
 
 
-class StorageError(Exception):
+class StorageError(UserError):
     """A problem with the data folder the user can fix (read-only, full disk, not a folder)."""
 
 
@@ -46,7 +47,7 @@ def open_database(data_dir: Path, *, read_only: bool = False, rebuilding: bool =
         if not rebuilding:
             _check_not_lost(data_dir)
         create_private_file(path)  # SQLite makes a new database 0644, and its -wal and -shm take its mode
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)  # one thread only (sqlite3 checks)
         when_unlocked(lambda: check_not_damaged(conn, path))  # before the pragmas below, which write to the file
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         when_unlocked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
@@ -167,13 +168,13 @@ def _open_read_only(data_dir: Path) -> sqlite_utils.Database:
         raise StorageError(f"there is no Musings library in {data_dir} (and the folder is read-only)")
     uri = f"{path.resolve().as_uri()}?mode=ro"
     try:
-        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         check_not_damaged(conn, path)
     except sqlite3.OperationalError:
         # A WAL database needs its -shm file, which can't be created on read-only media: read the file
         # as it is (a snapshot is not written to by anyone, which is what immutable promises SQLite).
         log.info("opening %s as immutable", path)
-        conn = sqlite3.connect(f"{uri}&immutable=1", uri=True, check_same_thread=False)
+        conn = sqlite3.connect(f"{uri}&immutable=1", uri=True)
         check_not_damaged(conn, path)
     conn.execute("PRAGMA foreign_keys = ON")
     db = sqlite_utils.Database(conn)

@@ -12,6 +12,7 @@ from typing import Callable, Iterable, Protocol, Sequence
 import sqlite_utils
 
 from storage.fts import to_fts_query
+from storage.timestamps import to_utc_text
 
 PENDING, TRANSCRIBING, DONE, EMPTY, FAILED = "pending", "transcribing", "done", "empty", "failed"
 STATUSES = (PENDING, TRANSCRIBING, DONE, EMPTY, FAILED)
@@ -66,6 +67,7 @@ class Memo:
     title_edited: int = 0
     theme_id: int | None = None
     theme_pinned: int = 0
+    deleted_at: str | None = None  # UTC; set = in the trash (storage.trash)
 
 
 @dataclass
@@ -114,7 +116,8 @@ def find_by_hash(db: sqlite_utils.Database, content_hash: str) -> Memo | None:
 
 def add_memo(db: sqlite_utils.Database, memo: NewMemo) -> int | None:
     """Insert a pending memo and return its id; None if a memo with this hash exists (another import's)."""
-    record = {**memo.__dict__, "status": PENDING, "imported_at": _now()}
+    record = {**memo.__dict__, "status": PENDING, "imported_at": _now(),
+              "recorded_at": to_utc_text(memo.recorded_at) or memo.recorded_at}  # UTC, whatever the caller gave
     with db.atomic():
         # One statement: of two imports adding the same recording at once, one adds it, the other gets None.
         cursor = db.execute(
@@ -180,7 +183,7 @@ def memos_to_transcribe(db: sqlite_utils.Database) -> list[Memo]:
     """The transcription queue: memos not yet finished, including ones a killed run left mid-way."""
     return [
         _memo(row)
-        for row in db["memos"].rows_where("status in (?, ?)", [PENDING, TRANSCRIBING], order_by="id")
+        for row in db["memos"].rows_where("status in (?, ?) AND deleted_at IS NULL", [PENDING, TRANSCRIBING], order_by="id")
     ]
 
 
@@ -279,7 +282,7 @@ def edit_segment(db: sqlite_utils.Database, memo_id: int, position: int, new_tex
 
 
 def list_memos(db: sqlite_utils.Database, *, status: str | None = None, limit: int | None = None) -> list[Memo]:
-    where, params = ("status = ?", [status]) if status else (None, [])
+    where, params = ("status = ? AND deleted_at IS NULL", [status]) if status else ("deleted_at IS NULL", [])
     return [
         _memo(row)
         for row in db["memos"].rows_where(where, params, order_by="recorded_at desc, id desc", limit=limit)
@@ -296,7 +299,7 @@ def search(db: sqlite_utils.Database, query: str, *, limit: int = 20) -> list[Se
         SELECT memos.*, snippet(memos_fts, 0, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 16) AS snippet,
                bm25(memos_fts) AS rank
         FROM memos_fts JOIN memos ON memos.rowid = memos_fts.rowid
-        WHERE memos_fts MATCH ?
+        WHERE memos_fts MATCH ? AND memos.deleted_at IS NULL
         ORDER BY rank LIMIT ?
         """,
         [fts_query, limit],
@@ -306,13 +309,13 @@ def search(db: sqlite_utils.Database, query: str, *, limit: int = 20) -> list[Se
 
 def status_counts(db: sqlite_utils.Database) -> dict[str, int]:
     counts = {status: 0 for status in STATUSES}
-    for row in db.query("SELECT status, count(*) AS n FROM memos GROUP BY status"):
+    for row in db.query("SELECT status, count(*) AS n FROM memos WHERE deleted_at IS NULL GROUP BY status"):
         counts[row["status"]] = row["n"]
     return counts
 
 
 def total_duration(db: sqlite_utils.Database) -> float:
-    return next(db.query("SELECT coalesce(sum(duration), 0) AS total FROM memos"))["total"]
+    return next(db.query("SELECT coalesce(sum(duration), 0) AS total FROM memos WHERE deleted_at IS NULL"))["total"]
 
 
 def record_problem(db: sqlite_utils.Database, path: str, reason: str) -> None:

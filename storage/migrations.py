@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from storage.timestamps import to_utc_text
+
 migrations = sqlite_utils.Migrations("musings")
 
 
@@ -143,3 +145,27 @@ def m006_theme_parents(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TRIGGER themes_with_children_kept BEFORE DELETE ON themes "
                "WHEN EXISTS (SELECT 1 FROM themes AS child WHERE child.parent_id = OLD.id) "
                "BEGIN SELECT RAISE(ABORT, 'the theme still has sub-themes'); END")
+
+
+@migrations()
+def m007_recorded_at_utc(db: sqlite_utils.Database) -> None:
+    # recorded_at kept the file's own offset ("+02:00"), or none at all, so ordering the text mixed zones.
+    # Every value becomes the instant in UTC ("2026-12-02T03:21:00+00:00"); a naive one is taken as this
+    # machine's local time; one that is not a time is left as it is.
+    changed = []
+    for memo_id, recorded_at in db.execute("SELECT id, recorded_at FROM memos WHERE recorded_at IS NOT NULL"):
+        utc = to_utc_text(recorded_at)
+        if utc is not None and utc != recorded_at:
+            changed.append((utc, memo_id))
+    db.conn.executemany("UPDATE memos SET recorded_at = ? WHERE id = ?", changed)
+
+
+@migrations()
+def m008_trash(db: sqlite_utils.Database) -> None:
+    # A deleted memo stays in the table, with its transcript and audio, until the trash is emptied (or 30 days
+    # pass): deleted_at (UTC) set = in the trash, left out of every list, search, theme and export. It leaves its
+    # theme; trashed_theme_id / trashed_theme_pinned remember where it was, for a restore to put it back.
+    db["memos"].add_column("deleted_at", str)
+    db["memos"].add_column("trashed_theme_id", int)
+    db["memos"].add_column("trashed_theme_pinned", int)
+    db["memos"].create_index(["deleted_at"])

@@ -18,6 +18,17 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 
 
+def require(condition: bool, what: str) -> None:
+    """Go on only if a part of the system the test needs is there (root, an X display, xdotool, PulseAudio,
+    a tmpfs mount...): skip when it is missing, but fail under CI=true, where every part is installed by
+    scripts/bootstrap.sh and a skip would hide a test that never ran."""
+    if condition:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"missing on this CI machine: {what}", pytrace=False)
+    pytest.skip(what)
+
+
 def references() -> dict[Path, str]:
     """Reference transcripts of the test recordings, by path."""
     with open(DATA / "references.tsv", newline="") as handle:

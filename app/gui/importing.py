@@ -1,8 +1,8 @@
 """Imports from the window: a queue of dropped files and folders, run one batch at a time by the job runner.
 
 Progress arrives from the Importer's `on_event` on the worker thread and is posted to the UI thread.
-Cancel stops between files: the next event raises `ImportCancelled` inside the Importer. Files already
-copied into the library stay in its queue (as `pending`) and are transcribed by the next import.
+Cancel sets the import's cancel event: it stops between two files. Files already copied into the library
+stay in its queue (as `pending`) and are transcribed by the next import.
 """
 from __future__ import annotations
 
@@ -15,12 +15,6 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QListWidget, QProgre
                                QVBoxLayout)
 
 from app.gui.widgets import clock
-
-
-class ImportCancelled(Exception):
-    """Raised from the progress callback to stop an import between two files."""
-
-    expected = True  # the job runner does not log it as a bug
 
 
 @dataclass
@@ -69,28 +63,19 @@ class ImportQueue(QObject):
         self._cancel.clear()
         paths = self.waiting.pop(0)
         self.status.emit(ImportStatus("scanning", "", None, 0, 0, None, 0.0))
-        self.runner.run(self._import, paths, self.library.data_dir, self._preferences().transcription_settings(),
+        self.runner.run(self._import, paths, self._preferences().transcription_settings(),
                         on_success=self._done, on_failure=self._failed, name="import")
 
-    def _import(self, paths, data_dir, settings):
-        from app.importer import Importer
-        from audio.models import resolve_model
-
-        resolve_model(settings.model, allow_download=settings.allow_download)  # a wrong model fails before any copy
-
+    def _import(self, paths, settings):
         def on_event(event, progress) -> None:
-            if self._cancel.is_set():
-                raise ImportCancelled()
             total = progress.seconds_total or 0
             fraction = (progress.seconds_done / total) if total else 0.0
             status = ImportStatus(event.kind, Path(event.path).name, event.reason, progress.files_done,
                                   progress.files_total, progress.seconds_left(), min(1.0, fraction))
             self.runner.post(lambda: self._on_status(status))
 
-        transcriber = _LazyTranscriber(self.library, settings)
-        with Importer(data_dir, settings, on_event=on_event, transcriber=transcriber,
-                      embedder=self.library.embedder) as importer:
-            return importer.run(paths)
+        return self.library.import_recordings(paths, settings, on_event=on_event, cancel=self._cancel,
+                                              shared_models=True, recover_inbox=False)
 
     def _on_status(self, status: ImportStatus) -> None:
         self.status.emit(status)
@@ -99,36 +84,23 @@ class ImportQueue(QObject):
         if status.kind in ("done", "empty", "failed", "queued"):
             self.memos_changed.emit()
 
-    def _done(self, report) -> None:
+    def _done(self, summary) -> None:
         self.running = False
-        self.last_report = report
-        counts = {kind: len(report.of_kind(kind)) for kind in ("done", "empty", "skipped", "failed")}
-        summary = (f"Import finished: {counts['done']} transcribed, {counts['empty']} without speech, "
-                   f"{counts['skipped']} skipped, {counts['failed']} failed.")
+        self.last_report = summary.report
         self.memos_changed.emit()
-        self.finished.emit(summary)
+        if summary.cancelled:
+            self.finished.emit("Import cancelled. Files already added wait in the queue; "
+                               "the next import transcribes them.")
+        else:
+            self.finished.emit(f"Import finished: {summary.sentence()}.")
         self._next()
 
     def _failed(self, message: str, error: BaseException) -> None:
         self.running = False
         self.memos_changed.emit()
-        if isinstance(error, ImportCancelled):
-            self.finished.emit("Import cancelled. Files already added wait in the queue; "
-                               "the next import transcribes them.")
-        else:
-            self.failed_file.emit("import", message)
-            self.finished.emit(f"Import stopped: {message}")
+        self.failed_file.emit("import", message)
+        self.finished.emit(f"Import stopped: {message}")
         self._next()
-
-
-class _LazyTranscriber:
-    """The Importer's transcriber, loaded (once per settings, shared) only when something needs transcribing."""
-
-    def __init__(self, library, settings):
-        self._library, self._settings = library, settings
-
-    def __getattr__(self, name):
-        return getattr(self._library.transcriber(self._settings), name)
 
 
 class ImportPanel(QFrame):

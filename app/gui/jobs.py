@@ -1,9 +1,10 @@
 """The one way the GUI runs long work: a function on a worker thread, its outcome delivered to the UI thread.
 
 Like Anki's `taskman`: a job never touches widgets. It gets plain arguments, returns a plain value, and the
-`on_success` / `on_failure` callbacks run later on the UI thread. Errors the user can fix (no microphone,
-a corrupt file, a read-only data folder) arrive at `on_failure` as a readable message; anything else is a
-bug and is logged with its traceback before the message "internal error … (see the log)" is delivered.
+`on_success` / `on_failure` callbacks run later on the UI thread. A `UserError` (no microphone, a corrupt
+file, a read-only data folder, a refused change) arrives at `on_failure` as its readable message; anything
+else is a bug, logged with its traceback (to the data folder's log file, app.logs) before "something went
+wrong — details in the log" is delivered.
 """
 from __future__ import annotations
 
@@ -14,30 +15,16 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from musings_errors import Cancelled, UserError
+
 log = logging.getLogger(__name__)
-
-
-def user_error_types() -> tuple[type[BaseException], ...]:
-    """Exceptions that carry a message meant for the user (imported lazily: some modules are slow to load)."""
-    from audio.decode import AudioError
-    from audio.devices import CaptureError
-    from audio.models import ModelError
-    from storage.db import StorageError
-
-    types: list[type[BaseException]] = [AudioError, CaptureError, ModelError, StorageError]
-    try:
-        from audio.recorder import CaptureError as RecorderCaptureError
-        types.append(RecorderCaptureError)
-    except ImportError:  # pragma: no cover
-        pass
-    return tuple(types)
 
 
 def describe_failure(error: BaseException) -> str:
     """One line for the user: the message of an error they can fix, or a pointer to the log for a bug."""
-    if isinstance(error, user_error_types()):
+    if isinstance(error, UserError):
         return " ".join(str(error).split())
-    return f"internal error: {error!r} (see the log)"
+    return f"something went wrong ({type(error).__name__}) — details in the log"
 
 
 class JobRunner(QObject):
@@ -102,7 +89,7 @@ class JobRunner(QObject):
         try:
             result = function(*args)
         except BaseException as error:  # noqa: BLE001 - every failure must reach the UI
-            if not isinstance(error, user_error_types()) and not getattr(error, "expected", False):
+            if not isinstance(error, (UserError, Cancelled)):
                 log.error("background job %s failed", self._running.get(job_id), exc_info=error)
             # Bound now: Python unbinds `error` when the except block ends, before the UI runs this.
             self._finish(job_id, lambda failure=error: on_failure and on_failure(describe_failure(failure), failure))

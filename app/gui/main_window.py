@@ -16,17 +16,17 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMenu,
                                QMessageBox, QSplitter, QSystemTrayIcon, QTabWidget, QVBoxLayout, QWidget)
 
+from app.core import Musings
 from app.gui.importing import ImportPanel, ImportQueue
 from app.gui.jobs import JobRunner
-from app.gui.library import Library
 from app.gui.memo_list import DATE_FILTERS, MemoList, passes_date_filter
 from app.gui.memo_view import MemoView
 from app.gui.record_panel import RecordPanel
 from app.gui.recording import RecordingDriver
 from app.gui.settings import Preferences, SettingsStore
 from app.gui.settings_dialog import SettingsDialog
-from app.gui.sidebar import ALL, RECENT, RECENT_DAYS, UNSORTED, ThemeList, is_theme_key
-from app.gui.theme_map import ThemeMap, load_map_points
+from app.gui.sidebar import ALL, RECENT, RECENT_DAYS, TRASH, UNSORTED, ThemeList, is_theme_key
+from app.gui.theme_map import ThemeMap
 from app.gui.widgets import MessageBar, app_icon
 
 log = logging.getLogger(__name__)
@@ -41,9 +41,10 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings
         self.preferences: Preferences = settings.load()
-        self.library = Library(data_dir)
+        self.library = Musings(data_dir, embedding_process=True)  # every use case goes through it
         self.runner = JobRunner(self)
         self.memos: list = []  # every memo, newest first
+        self.trashed: list = []  # the memos in the trash ("Recently deleted"), most recently deleted first
         self.search_results: list | None = None
         self.search_query = ""
         self._search_generation = 0
@@ -135,6 +136,9 @@ class MainWindow(QMainWindow):
         self.import_panel.cancel_requested.connect(self.imports.cancel)
         self.themes.filter_chosen.connect(lambda _: self.show_list())
         self.themes.memos_dropped.connect(self.move_memos)
+        self.themes.delete_requested.connect(self.delete_memos)
+        self.memo_list.delete_requested.connect(self.delete_memos)
+        self.memo_list.restore_requested.connect(self.restore_memos)
         self.themes.rename_requested.connect(self.rename_theme)
         self.themes.merge_requested.connect(self.merge_themes)
         self.themes.nest_requested.connect(self.nest_theme)
@@ -231,16 +235,13 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         """Re-read memos and themes (milliseconds: WAL reads never wait for a writer)."""
-        from storage import memos as store
-        from storage import organizing as org
-
-        db = self.library.db()
-        self.memos = store.list_memos(db)
-        theme_records = org.list_themes(db)
+        self.memos = self.library.memos()
+        self.trashed = self.library.trash()
+        theme_records = self.library.themes()
         today = dt.date.today()
         recent = sum(passes_date_filter(m.recorded_at, RECENT_DAYS, today) for m in self.memos)
-        unsorted = sum(1 for m in self.memos if m.theme_id is None and m.status == store.DONE)
-        self.themes.show_themes(theme_records, len(self.memos), recent, unsorted)
+        unsorted = sum(1 for m in self.memos if m.theme_id is None and m.status == "done")
+        self.themes.show_themes(theme_records, len(self.memos), recent, unsorted, len(self.trashed))
         self.theme_records = theme_records
         self.show_list()
         current = self.memo_view.memo
@@ -266,6 +267,8 @@ class MainWindow(QMainWindow):
             memos = [m for m in self.memos if passes_date_filter(m.recorded_at, RECENT_DAYS)]
         elif key == UNSORTED:
             memos = [m for m in self.memos if m.theme_id is None and m.status == "done"]
+        elif key == TRASH:
+            memos = self.trashed
         else:  # a broad theme lists its sub-themes' memos too
             subtree = {key} | {t.id for t in self.theme_records if t.parent_id == key}
             memos = [m for m in self.memos if m.theme_id in subtree]
@@ -273,6 +276,7 @@ class MainWindow(QMainWindow):
 
     def show_list(self) -> None:
         memos = self.visible_memos()
+        self.memo_list.showing_trash = self.search_results is None and self.themes.current_key() == TRASH
         if self.search_results is not None:
             snippets = {r.memo.id: r.snippet for r in self.search_results}
             self.memo_list.show_memos(memos, snippets)
@@ -282,18 +286,19 @@ class MainWindow(QMainWindow):
             self.list_caption.setText(f"{len(memos)} memo{'s' * (len(memos) != 1)}")
 
     def open_memo(self, memo_id: int, keep_player: bool = False) -> None:
-        from storage import memos as store
+        from musings_errors import NotFound
 
-        db = self.library.db()
-        memo = store.get_memo(db, memo_id)
-        if memo is None:
+        try:
+            memo = self.library.memo(memo_id, include_trash=True)  # "Recently deleted" shows its memos too
+            segments = self.library.segments(memo_id, include_trash=True)
+        except NotFound:  # deleted or emptied meanwhile
             return
         terms = self.search_query.split() if self.search_results is not None else []
         if keep_player and self.memo_view.memo is not None and self.memo_view.memo.id == memo_id:
             self.memo_view.memo = memo
-        self.memo_view.show_memo(memo, store.get_segments(db, memo_id), self.theme_records, terms)
+        self.memo_view.show_memo(memo, segments, self.theme_records, terms)
         self.theme_map.set_selected(memo_id)
-        self.runner.run(lambda: self.library.organizer().related(memo_id), name="related",
+        self.runner.run(lambda: self.library.related(memo_id), name="related",
                         on_success=lambda found: self.memo_view.show_related(memo_id, found),
                         on_failure=lambda message, error: None)
 
@@ -334,92 +339,78 @@ class MainWindow(QMainWindow):
         if not self.library.embedder_ready():
             # The embedding process is still loading: the word matches come at once, the merged
             # ranking (words and meaning) replaces them when it is ready.
-            self.runner.run(lambda: self.library.organizer().search(query, mode="keyword"), name="keyword search",
+            self.runner.run(lambda: self.library.search(query, mode="keyword"), name="keyword search",
                             on_success=lambda results: done(results, final=False), on_failure=failed)
-        self.runner.run(lambda: self.library.organizer().search(query), name="search", on_success=done,
+        self.runner.run(lambda: self.library.search(query), name="search", on_success=done,
                         on_failure=failed)
 
     # -- changing the library (all through the job runner) --------------------------------------
 
     def _write(self, description: str, function, *args, then=None) -> None:
-        """Run a write in the background, then re-read the lists (and call `then()`, if given)."""
-        def work():
-            return function(self.library.db(), *args)
-
-        def done(_) -> None:
+        """Run a use case of the library in the background, then re-read the lists (and call `then(result)`,
+        if given); a refusal is shown as "Could not <description>: <why>"."""
+        def done(result) -> None:
             self.refresh()
             if then is not None:
-                then()
+                then(result)
 
-        self.runner.run(work, name=description, on_success=done,
+        self.runner.run(function, *args, name=description, on_success=done,
                         on_failure=lambda message, error: self.show_error(f"Could not {description}: {message}"))
 
     def set_title(self, memo_id: int, title: str) -> None:
-        from storage import organizing as org
-
-        self._write("rename the memo", lambda db: org.set_title(db, memo_id, title, by_user=True))
+        self._write("rename the memo", self.library.set_title, memo_id, title)
 
     def edit_segment(self, memo_id: int, position: int, text: str | None) -> None:
         """Save the user's wording of one segment (None restores the transcription), then show it."""
-        from storage import memos as store
-
-        def reopen() -> None:
+        def reopen(_) -> None:
             if self.memo_view.memo is not None and self.memo_view.memo.id == memo_id:
                 scroll = self.memo_view.transcript.verticalScrollBar()
                 kept = scroll.value()  # stay at the edited passage, not the top
                 self.open_memo(memo_id, keep_player=True)
                 scroll.setValue(kept)
 
-        self._write("save the edit", store.edit_segment, memo_id, position, text, then=reopen)
+        self._write("save the edit", self.library.edit_segment, memo_id, position, text, then=reopen)
 
     def move_memos(self, memo_ids: list[int], theme_id: int | None) -> None:
-        from storage import organizing as org
-
-        def move(db):
-            for memo_id in memo_ids:
-                org.place_memo(db, memo_id, theme_id, by_user=True)
-
-        self._write("move the memo", move)
+        self._write("move the memo", self.library.move, memo_ids, theme_id)
 
     def rename_theme(self, theme_id: int, name: str) -> None:
-        from storage import organizing as org
-
-        self._write("rename the theme", org.rename_theme, theme_id, name)
+        self._write("rename the theme", self.library.rename_theme, theme_id, name)
 
     def merge_themes(self, source_id: int, target_id: int) -> None:
-        from storage import organizing as org
+        self._write("merge the themes", self.library.merge_themes, source_id, target_id)
 
-        self._write("merge the themes", org.merge_themes, source_id, target_id)
+    def delete_memos(self, memo_ids: list[int]) -> None:
+        """Move memos to the trash ("Recently deleted" in the sidebar brings them back)."""
+        if not memo_ids:
+            return
+        said = f"{len(memo_ids)} memo{'s' * (len(memo_ids) != 1)} moved to Recently deleted"
+        self._write("delete the memo", self.library.delete, memo_ids,
+                    then=lambda _: self.statusBar().showMessage(said, 10_000))
+
+    def restore_memos(self, memo_ids: list[int]) -> None:
+        def restore():
+            for memo_id in memo_ids:
+                self.library.restore(memo_id)
+
+        self._write("restore the memo", restore)
 
     def nest_theme(self, theme_id: int, parent_id: int | None) -> None:
-        """Nest a theme under a broad theme, or make it a broad theme again (None); the storage refuses what
+        """Nest a theme under a broad theme, or make it a broad theme again (None); the library refuses what
         the tree can't hold (two levels), and its reason is shown."""
-        from storage import organizing as org
-
         name = self.themes.theme_name(theme_id)
         if parent_id is None:
             description, done = "make it a broad theme", f"“{name}” is now a broad theme"
         else:
             description, done = "nest the theme", f"“{name}” is now under “{self.themes.theme_name(parent_id)}”"
-        self._write(description, org.set_parent, theme_id, parent_id,
-                    then=lambda: self.statusBar().showMessage(done, 10_000))
+        self._write(description, self.library.nest_theme, theme_id, parent_id,
+                    then=lambda _: self.statusBar().showMessage(done, 10_000))
 
     def new_theme(self, name: str, parent_id: int | None) -> None:
         """A theme named `name` holding the memos selected in the list, under `parent_id` if given."""
-        from storage import organizing as org
-
         memo_ids = self.memo_list.selected_memo_ids()
-        if not memo_ids:
-            return
-
-        def make(db):
-            theme_id = org.place_memo_in_new_theme(db, memo_ids[0], name)
-            for memo_id in memo_ids[1:]:
-                org.place_memo(db, memo_id, theme_id, by_user=True)
-            if parent_id is not None:
-                org.set_parent(db, theme_id, parent_id)
-
-        self._write("make the theme", make)
+        if memo_ids:
+            self._write("make the theme", self.library.new_theme, name, memo_ids, parent_id)
 
     def ask_rebuild_themes(self) -> QMessageBox:
         """Rebuilding regroups every memo the user did not place by hand: asked first, never by one stray click."""
@@ -435,7 +426,7 @@ class MainWindow(QMainWindow):
 
     def rebuild_themes(self) -> None:
         self.statusBar().showMessage("Rebuilding themes…")
-        self.runner.run(lambda: self.library.organizer().recluster(), name="recluster",
+        self.runner.run(self.library.rebuild_themes, name="recluster",
                         on_success=lambda count: (self.statusBar().showMessage(f"{count} themes"), self.refresh()),
                         on_failure=lambda message, error: self.show_error(f"Could not rebuild themes: {message}"))
 
@@ -463,7 +454,7 @@ class MainWindow(QMainWindow):
             self.theme_map.set_loading(False)
             self.show_error(f"Theme map: {message}")
 
-        self.runner.run(lambda: load_map_points(self.library.db(), self.library.data_dir), name="theme map",
+        self.runner.run(self.library.map_points, name="theme map",
                         on_success=done, on_failure=failed)
 
     # -- import -----------------------------------------------------------------------------------
@@ -514,8 +505,6 @@ class MainWindow(QMainWindow):
             self.export_to(Path(folder))
 
     def export_to(self, folder: Path) -> None:
-        from app.exporting import export_library
-
         self.preferences.last_export_dir = str(folder)
         self.settings.save(self.preferences)
         self.statusBar().showMessage(f"Exporting to {folder}…")
@@ -528,7 +517,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(text)
             self.message_bar.show_message(text, "info")
 
-        self.runner.run(lambda: export_library(self.library.db(), self.library.data_dir, folder), name="export",
+        self.runner.run(self.library.export, folder, name="export",
                         on_success=done, on_failure=lambda message, error: self.show_error(f"Export failed: {message}"))
 
     # -- recording --------------------------------------------------------------------------------

@@ -5,10 +5,11 @@ import datetime as dt
 import html
 
 from PySide6.QtCore import QMimeData, QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QAbstractTextDocumentLayout, QPalette, QTextDocument
-from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTreeWidget, QTreeWidgetItem
+from PySide6.QtGui import QAbstractTextDocumentLayout, QContextMenuEvent, QKeySequence, QPalette, QTextDocument
+from PySide6.QtWidgets import (QAbstractItemView, QMenu, QStyle, QStyledItemDelegate, QStyleOptionViewItem,
+                               QTreeWidget, QTreeWidgetItem)
 
-from app.display import memo_title
+from app.display import local_day, memo_title, shown_datetime
 from app.gui.widgets import clock
 
 MEMO_IDS_MIME = "application/x-musings-memo-ids"
@@ -31,10 +32,9 @@ def snippet_html(snippet: str) -> str:
 def passes_date_filter(recorded_at: str, days: int | None, today: dt.date | None = None) -> bool:
     if days is None:
         return True
-    today = today or dt.date.today()
-    try:
-        day = dt.date.fromisoformat(recorded_at[:10])
-    except ValueError:
+    today = today or dt.date.today()  # both local: "Today" is the user's day, not UTC's
+    day = local_day(recorded_at)
+    if day is None:
         return True
     return (today - day).days <= days
 
@@ -82,9 +82,12 @@ class HtmlDelegate(QStyledItemDelegate):
 
 class MemoList(QTreeWidget):
     memo_selected = Signal(int)
+    delete_requested = Signal(list)  # memo ids: to the trash
+    restore_requested = Signal(list)  # memo ids: out of the trash
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.showing_trash = False  # the list shows "Recently deleted": Delete does nothing, Restore is offered
         self.setHeaderLabels(["Title", "Date", "Duration", "First line"])
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
@@ -113,7 +116,7 @@ class MemoList(QTreeWidget):
             status = "" if memo.status == "done" else f" ({memo.status})"
             item.setText(TITLE, title + status)
             item.setToolTip(TITLE, memo.error or title)
-            item.setText(DATE, memo.recorded_at[:16].replace("T", " "))
+            item.setText(DATE, shown_datetime(memo.recorded_at))
             item.setText(DURATION, clock(memo.duration))
             item.setData(DATE, SORT_ROLE, memo.recorded_at)
             item.setData(DURATION, SORT_ROLE, float(memo.duration or 0))
@@ -165,6 +168,35 @@ class MemoList(QTreeWidget):
 
     def mimeTypes(self) -> list[str]:
         return [MEMO_IDS_MIME]
+
+    def keyPressEvent(self, event) -> None:
+        if event.matches(QKeySequence.StandardKey.Delete) or event.key() == Qt.Key.Key_Backspace:
+            if self.selected_memo_ids() and not self.showing_trash:
+                self.delete_requested.emit(self.selected_memo_ids())
+                return
+        super().keyPressEvent(event)
+
+    def memo_menu(self) -> QMenu:
+        """The selected memos' context menu: delete (to "Recently deleted"), or restore from there."""
+        menu = QMenu(self)
+        ids = self.selected_memo_ids()
+        count = f"{len(ids)} memos" if len(ids) > 1 else "memo"
+        if self.showing_trash:
+            menu.addAction(f"Restore {count}", lambda: self.restore_requested.emit(ids))
+        else:
+            delete = menu.addAction(f"Delete {count}", lambda: self.delete_requested.emit(ids))
+            delete.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        item = self.itemAt(event.pos()) if event.reason() != QContextMenuEvent.Reason.Keyboard else self.currentItem()
+        if item is None:
+            return
+        if not item.isSelected():
+            self.setCurrentItem(item)
+        position = event.pos() if event.reason() != QContextMenuEvent.Reason.Keyboard else \
+            self.visualItemRect(item).center()
+        self.memo_menu().exec(self.viewport().mapToGlobal(position))
 
     def _current_changed(self, current, previous) -> None:
         if current is not None:

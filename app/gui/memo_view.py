@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLin
 
 from app.gui.segment_edit import SegmentEditDialog
 from app.gui.sidebar import group_tree, theme_label
-from app.display import memo_title
+from app.display import memo_title, shown_datetime
 from app.gui.widgets import clock
 
 EDITED_MARK = "(edited)"
@@ -315,7 +315,7 @@ class MemoView(QWidget):
         else:
             problem = f" — {memo.status}: {memo.error}" if memo.error else (
                 "" if memo.status == "done" else f" — {memo.status}")
-            self.date.setText(f"{memo.recorded_at[:16].replace('T', ' ')} · {clock(memo.duration)} · "
+            self.date.setText(f"{shown_datetime(memo.recorded_at)} · {clock(memo.duration)} · "
                               f"{memo.original_name}{problem}")
         self.theme.clear()
         self.theme.addItem("Unsorted", NO_THEME)

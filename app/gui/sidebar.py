@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QInputDialog, QMen
 from app.gui.memo_list import MEMO_IDS_MIME, memo_ids_from_mime
 from app.gui.widgets import menu_text
 
-ALL, RECENT, UNSORTED = "all", "recent", "unsorted"
+ALL, RECENT, UNSORTED, TRASH = "all", "recent", "unsorted", "trash"
 KEY_ROLE = Qt.ItemDataRole.UserRole
 RECENT_DAYS = 7
 THEME_ID_MIME = "application/x-musings-theme-id"
@@ -20,7 +20,7 @@ COUNT_COLOUR = QColor("#6b7280")
 NAME, COUNT = 0, 1  # columns: a long name is elided, its count always shows
 
 # What a drop does (`ThemeTree.drop_action`): pin memos into a theme, nest a theme, make it broad again.
-PLACE, NEST, UNNEST = "place", "nest", "unnest"
+PLACE, NEST, UNNEST, DELETE = "place", "nest", "unnest", "delete"
 
 
 def is_theme_key(key) -> bool:
@@ -51,6 +51,7 @@ class ThemeList(QTreeWidget):
 
     filter_chosen = Signal(object)
     memos_dropped = Signal(list, object)  # memo ids, theme id (None = Unsorted)
+    delete_requested = Signal(list)  # memo ids dropped on "Recently deleted"
     rename_requested = Signal(int, str)
     merge_requested = Signal(int, int)  # source, target
     nest_requested = Signal(int, object)  # theme id, broad theme id (None = make it a broad theme)
@@ -82,7 +83,7 @@ class ThemeList(QTreeWidget):
 
     # -- filling ---------------------------------------------------------------------------------
 
-    def show_themes(self, themes, total: int, recent: int, unsorted: int) -> None:
+    def show_themes(self, themes, total: int, recent: int, unsorted: int, trashed: int = 0) -> None:
         key = self.current_key()
         self.blockSignals(True)  # no filter_chosen and no itemCollapsed while rebuilding
         self._hinted = None
@@ -96,6 +97,9 @@ class ThemeList(QTreeWidget):
             for sub in subs:
                 self._add(parent, sub.name, sub.count, sub.id, theme=True)
             parent.setExpanded(top.id not in self._collapsed)
+        if trashed:  # memos deleted in the last 30 days, to bring back
+            self._add(self.invisibleRootItem(), "Recently deleted", trashed, TRASH).setToolTip(
+                NAME, "Deleted memos, kept 30 days: select one and choose Restore (right-click)")
         self.blockSignals(False)
         self.select_key(key if key is not None and self.item_for(key) is not None else ALL, emit=False)
 
@@ -189,7 +193,8 @@ class ThemeList(QTreeWidget):
 
     def drop_action(self, mime: QMimeData, position: QPoint) -> tuple[str, object] | None:
         """What dropping `mime` at `position` (viewport coordinates) would do, or None if nothing:
-        (PLACE, theme id or None for Unsorted) for memos, (NEST, broad theme id) or (UNNEST, None) for a theme.
+        (PLACE, theme id or None for Unsorted) or (DELETE, None) for memos, (NEST, broad theme id) or
+        (UNNEST, None) for a theme.
         Impossible nestings (into a sub-theme, a theme that has sub-themes) are left for the storage to refuse
         with its reason."""
         item = self.itemAt(position)
@@ -197,6 +202,8 @@ class ThemeList(QTreeWidget):
         if mime.hasFormat(MEMO_IDS_MIME):
             if key == UNSORTED:
                 return PLACE, None
+            if key == TRASH:
+                return DELETE, None
             return (PLACE, key) if is_theme_key(key) else None
         dragged = theme_id_from_mime(mime)
         if dragged is None or self.theme(dragged) is None:
@@ -248,7 +255,7 @@ class ThemeList(QTreeWidget):
         mime = event.mimeData()
         action = self.drop_action(mime, event.position().toPoint())
         ids = memo_ids_from_mime(mime)
-        if action is None or (action[0] == PLACE and not ids):
+        if action is None or (action[0] in (PLACE, DELETE) and not ids):
             event.ignore()
             return
         # Copy, not move: a move would let the dragging view delete the dragged rows itself.
@@ -257,6 +264,8 @@ class ThemeList(QTreeWidget):
         kind, target = action
         if kind == PLACE:
             self.memos_dropped.emit(ids, target)
+        elif kind == DELETE:
+            self.delete_requested.emit(ids)
         else:
             self.nest_requested.emit(theme_id_from_mime(mime), target)
 

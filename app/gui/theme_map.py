@@ -1,74 +1,21 @@
-"""The theme map: every memo a dot where its meaning puts it (app/gui/map_layout.py keeps the layout from one
+"""The theme map: every memo a dot where its meaning puts it (app/map_layout.py keeps the layout from one
 launch to the next), coloured by broad theme, its sub-themes in shades of that colour, every theme labelled at
 its centre; the open memo is ringed, and a click opens a memo."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from app.display import memo_title
+from app.map_layout import MapPoints
 
 MARGIN = 28
 LEGEND_HEIGHT = 20
 DOT_RADIUS = 6
 UNSORTED_COLOUR = "#9ca3af"
-
-
-@dataclass
-class MapPoints:
-    memo_ids: list[int] = field(default_factory=list)
-    xy: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # in [0, 1]
-    theme_ids: list[int | None] = field(default_factory=list)  # each memo's most specific theme
-    titles: list[str] = field(default_factory=list)
-    theme_names: dict[int, str] = field(default_factory=dict)
-    parents: dict[int, int | None] = field(default_factory=dict)  # theme id -> its broad theme (None: broad)
-
-    def broad_of(self, theme_id: int | None) -> int | None:
-        parent = self.parents.get(theme_id) if theme_id is not None else None
-        return theme_id if parent is None else parent
-
-
-def fit_to_square(xy: np.ndarray) -> np.ndarray:
-    """Scale coordinates into [0, 1] on both axes (a single memo sits in the middle)."""
-    if len(xy) == 0:
-        return np.zeros((0, 2))
-    low, high = xy.min(axis=0), xy.max(axis=0)
-    span = high - low
-    scaled = (xy - low) / np.where(span > 1e-9, span, 1.0)
-    scaled[:, span <= 1e-9] = 0.5
-    return scaled
-
-
-def load_map_points(db, data_dir: Path) -> MapPoints:
-    """Read every embedded memo and place it: the stored layout, new memos beside their neighbours
-    (runs in a background job; writes the layout back when it changed)."""
-    from app.gui.map_layout import arrange, layout_key, read_layout, write_layout
-    from organize.embeddings import MODEL_NAME
-    from storage import memos as store
-    from storage import organizing as org
-
-    ids, vectors = org.load_embeddings(db, MODEL_NAME)
-    memos = {memo.id: memo for memo in store.list_memos(db)}
-    rows = [row for row, memo_id in enumerate(ids) if memo_id in memos]  # gone between the two reads
-    ids, vectors = [ids[row] for row in rows], vectors[rows] if len(rows) else np.zeros((0, 2))
-    keys = [layout_key(memos[i].content_hash) for i in ids]
-    stored = read_layout(data_dir, MODEL_NAME)
-    layout = arrange(keys, vectors, stored)
-    if layout.changed:
-        write_layout(data_dir, MODEL_NAME, layout.to_store(keys, stored))
-    themes = org.list_themes(db)
-    return MapPoints(
-        memo_ids=ids, xy=fit_to_square(layout.xy),
-        theme_ids=[memos[i].theme_id for i in ids],
-        titles=[memo_title(memos[i]) for i in ids],
-        theme_names={t.id: t.name for t in themes},
-        parents={t.id: t.parent_id for t in themes},
-    )
 
 
 def theme_colours(points: MapPoints) -> dict[int | None, QColor]:

@@ -19,9 +19,9 @@ import pytest
 
 from app.export import MANIFEST_NAME
 from storage import memos as store
-from storage import organizing as org
+from storage import themes as org
 from storage.db import open_database
-from storage.library import copy_into_library, hash_file, library_path_for
+from storage.data_folder import copy_into_library, hash_file, library_path_for
 from tests.conftest import DATA, references, run_musings
 
 CLIPS = ["formats/jfk.mp3", "formats/format_test.m4a", "speech/fleurs_en_opus/fleurs-en-000.ogg",
@@ -247,6 +247,6 @@ def test_a_second_export_into_the_same_folder_is_refused_with_one_line(library_d
     finally:
         os.close(descriptor)
 
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert result.stderr.strip() == f"musings: another export into {vault} is running"
     assert list(vault.iterdir()) == []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from storage import memos as store
 from storage.db import open_database
-from storage.library import copy_into_library, remove_partial_copies
+from storage.data_folder import copy_into_library, remove_partial_copies
 from tests.conftest import DATA, ROOT, run_musings
 
 CLIPS = sorted(p for p in (DATA / "speech").rglob("*") if p.suffix in {".ogg", ".wav", ".mp3"})
@@ -136,7 +136,7 @@ def test_an_import_while_another_process_adds_the_same_file(tmp_path, data_dir):
 COPY_IN_CHILD = """
 import sys
 from pathlib import Path
-from storage.library import copy_into_library
+from storage.data_folder import copy_into_library
 copy_into_library(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])
 """
 

@@ -21,7 +21,7 @@ import pytest
 
 from app.instance import SOCKET_NAME, send_command
 from tests.audio.conftest import virtual_microphone  # noqa: F401  (the fixture)
-from tests.conftest import DATA, ROOT, references, run_musings
+from tests.conftest import DATA, ROOT, references, require, run_musings
 from tests.wer import normalise
 
 SPEECH = DATA / "speech" / "ljspeech" / "LJ001-0016.wav"  # 5.3 s
@@ -159,9 +159,9 @@ def test_garbage_on_the_socket_is_refused_without_effect(start_listener):
     assert stat.S_IMODE(listener.runtime.stat().st_mode) == 0o700
 
 
-@pytest.mark.skipif(not os.environ.get("DISPLAY") or not shutil.which("xdotool"),
-                    reason="needs an X display (source scripts/test-services.sh) and xdotool")
 def test_global_hotkey_toggles_recording(start_listener, virtual_microphone):  # noqa: F811
+    require(bool(os.environ.get("DISPLAY")) and shutil.which("xdotool") is not None,
+            "needs an X display (source scripts/test-services.sh) and xdotool")
     listener = start_listener()
     assert "global hotkey <ctrl>+<alt>+r is active" in listener.output()
 
@@ -278,8 +278,8 @@ PLANTED_SERVER = textwrap.dedent('''
 ''')
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="planting a socket as another user needs root")
 def test_a_socket_planted_by_another_user_gets_no_commands(data_dir):
+    require(os.geteuid() == 0, "planting a socket as another user needs root")
     # The /tmp/runtime-<uid> fallback: another user made the folder first and listens in it.
     folder = Path(tempfile.mkdtemp(prefix="musings-planted-", dir="/tmp"))
     os.chown(folder, 65534, 65534)

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from app.importer import Importer
-from tests.conftest import DATA, run_musings
+from tests.conftest import DATA, require, run_musings
 
 
 @pytest.fixture
@@ -19,9 +19,8 @@ def snapshot(tmp_path, transcriber):
     """
     mount_point = tmp_path / "snapshot"
     mount_point.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=50m", "tmpfs", str(mount_point)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("mounting a tmpfs needs root")
+    require(subprocess.run(["mount", "-t", "tmpfs", "-o", "size=50m", "tmpfs", str(mount_point)],
+                           capture_output=True).returncode == 0, "mounting a tmpfs needs root")
     folder = tmp_path / "in"
     folder.mkdir()
     shutil.copy(DATA / "formats/jfk.mp3", folder)
@@ -54,7 +53,7 @@ def test_read_commands_work_on_a_read_only_folder_and_writes_say_it_is_read_only
                     ("edit", str(jfk["id"]), "0", "hello"), ("import", str(DATA / "formats/apollo11.mp3")),
                     ("repair",)):
         result = run_musings(*command, data_dir=snapshot)
-        assert result.returncode == 2, (command, result.stderr)
+        assert result.returncode == 1, (command, result.stderr)
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("musings: ") and "read-only" in lines[0], (command, lines)
     after = json.loads(run_musings("list", "--json", data_dir=snapshot, check=True).stdout)
@@ -64,12 +63,11 @@ def test_read_commands_work_on_a_read_only_folder_and_writes_say_it_is_read_only
 def test_a_read_only_folder_without_a_library_says_so(tmp_path):
     mount_point = tmp_path / "empty-snapshot"
     mount_point.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(mount_point)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("mounting a tmpfs needs root")
+    require(subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(mount_point)],
+                           capture_output=True).returncode == 0, "mounting a tmpfs needs root")
     try:
         result = run_musings("list", data_dir=mount_point)
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert result.stderr.strip() == f"musings: there is no Musings library in {mount_point} (and the folder is read-only)"

@@ -14,7 +14,7 @@ import pytest
 from audio.decode import iter_chunks
 from audio.live import SAMPLE_RATE, LiveTranscriber
 from tests.audio.conftest import virtual_microphone  # noqa: F401  (the fixture)
-from tests.conftest import DATA, ROOT, references, run_musings
+from tests.conftest import DATA, ROOT, references, require, run_musings
 from tests.wer import normalise, wer
 
 SPEECH = DATA / "speech" / "ljspeech" / "LJ001-0016.wav"
@@ -50,7 +50,7 @@ def test_record_transcribes_what_the_microphone_hears(virtual_microphone, data_d
 
 def test_record_with_an_unknown_device_fails_with_one_clear_line(virtual_microphone, data_dir):  # noqa: F811
     result = run_musings("record", "--device", "no-such-microphone", "--seconds", "1", data_dir=data_dir)
-    assert result.returncode == 2
+    assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "no-such-microphone" in lines[0] and "Traceback" not in result.stderr
 
@@ -142,14 +142,12 @@ def test_import_of_other_files_also_recovers_the_inbox(data_dir):
 @pytest.fixture
 def nearly_full_data_dir(tmp_path):
     """A data folder on a 4 MB filesystem with 8 KB free (about two seconds of Opus speech) until the filler goes."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tiny tmpfs to fill up needs root")
+    require(os.geteuid() == 0, "mounting a tiny tmpfs to fill up needs root")
     mount_point = tmp_path / "tiny-disk"
     mount_point.mkdir()
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
                              capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tiny tmpfs here: {mounted.stderr.strip()}")
+    require(mounted.returncode == 0, f"cannot mount a tiny tmpfs here: {mounted.stderr.strip()}")
     try:
         (mount_point / "filler").write_bytes(b"\0" * (4096 - 8) * 1024)
         yield mount_point / "data"

@@ -7,11 +7,11 @@ import threading
 
 import pytest
 
-import app.organizing
-from app.organizing import Organizer
-from storage import organizing as org
+import app.organizer
+from app.organizer import Organizer
+from storage import themes as org
 from storage.db import StorageError, open_database
-from tests.app.test_organizing import add_transcribed, embedder, read_hwu, sample  # noqa: F401  (fixtures)
+from tests.app.test_organizer import add_transcribed, embedder, read_hwu, sample  # noqa: F401  (fixtures)
 from tests.conftest import run_musings
 
 
@@ -30,8 +30,8 @@ def test_a_theme_cannot_be_merged_into_itself(tmp_path):
     data_dir = tmp_path / "data"
     db, ids, first, _ = memos_in_two_themes(data_dir)
     result = run_musings("theme", "merge", str(first), str(first), data_dir=data_dir)
-    assert result.returncode == 2
-    assert result.stderr.strip() == f"musings: theme {first} cannot be merged into itself"
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"musings: a theme can't be merged into itself (theme {first} (Shopping))"
     assert org.get_theme(db, first) is not None
     assert org.memos_of_theme(db, first) == [ids[0], ids[2]]
     with pytest.raises(StorageError):
@@ -70,7 +70,7 @@ def test_memos_a_self_merge_orphaned_go_back_to_unsorted(tmp_path):
 def pause_clustering(monkeypatch):
     """Hold the re-clustering after it has computed, before it writes: (computing, resume) events."""
     computing, resume = threading.Event(), threading.Event()
-    real = app.organizing.build_theme_tree
+    real = app.organizer.build_theme_tree
 
     def build_then_wait(*args, **kwargs):
         model = real(*args, **kwargs)
@@ -78,7 +78,7 @@ def pause_clustering(monkeypatch):
         assert resume.wait(300)
         return model
 
-    monkeypatch.setattr(app.organizing, "build_theme_tree", build_then_wait)
+    monkeypatch.setattr(app.organizer, "build_theme_tree", build_then_wait)
     return computing, resume
 
 
@@ -96,12 +96,25 @@ def in_background(function):
     return thread, outcome
 
 
+def organizer_in_background(data_dir, embedder, use_case: str):
+    """`Organizer.<use_case>()` on a thread, on that thread's own connection (a connection never crosses threads:
+    sqlite3 refuses it)."""
+    def run():
+        db = open_database(data_dir)
+        try:
+            return getattr(Organizer(db, embedder), use_case)()
+        finally:
+            db.conn.close()
+
+    return in_background(run)
+
+
 def test_a_move_made_while_the_first_clustering_computes_survives_it(tmp_path, embedder, sample, monkeypatch):
     data_dir = tmp_path / "data"
     db = open_database(data_dir)
     ids = add_transcribed(db, [r["text"] for r in sample[:60]])
     computing, resume = pause_clustering(monkeypatch)
-    thread, outcome = in_background(Organizer(db, embedder).organize_new)  # no themes yet: clusters them all
+    thread, outcome = organizer_in_background(data_dir, embedder, "organize_new")  # no themes yet: clusters them all
     assert computing.wait(300)
     # The user files a memo under a theme of their own: its id is the one the clustering's second theme gets.
     run_musings("move", str(ids[0]), "Ideas to sort later", data_dir=data_dir, check=True)
@@ -127,7 +140,7 @@ def test_corrections_made_while_a_reclustering_computes_survive_it(tmp_path, emb
     moved = org.memos_of_theme(db, big.id)[0]
     third_members = org.memos_of_theme(db, third.id)
     computing, resume = pause_clustering(monkeypatch)
-    thread, outcome = in_background(organizer.recluster)
+    thread, outcome = organizer_in_background(data_dir, embedder, "recluster")
     assert computing.wait(300)
     run_musings("move", str(moved), str(second.id), data_dir=data_dir, check=True)
     run_musings("theme", "merge", str(third.id), str(big.id), data_dir=data_dir, check=True)

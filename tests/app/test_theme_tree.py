@@ -14,11 +14,11 @@ import pytest
 from app.export import ExportTheme, theme_tags
 from organize.embeddings import MODEL_NAME
 from storage import memos as store
-from storage import organizing as org
+from storage import themes as org
 from storage.db import open_database
 from tests.app.test_export import assert_links_resolve, front_matter, memo_notes
-from tests.app.test_organizing import add_transcribed, embedder  # noqa: F401  (fixture)
-from tests.conftest import run_musings
+from tests.app.test_organizer import add_transcribed, embedder  # noqa: F401  (fixture)
+from tests.conftest import require, run_musings
 
 ROBOTICS, HAND, ARM, GARDEN = 1, 2, 3, 4
 TEXTS = {  # memo text -> the theme it is in (its most specific one); None: Unsorted
@@ -118,7 +118,7 @@ def test_list_json_gives_each_memo_its_most_specific_theme_and_its_path(tree):
 def test_nest_and_unnest_change_the_tree_and_say_what_happened(tree):
     data_dir, _, _ = tree
     nested = run_musings("theme", "nest", str(GARDEN), str(ROBOTICS), data_dir=data_dir, check=True)
-    assert nested.stdout == f"theme {GARDEN} (Garden) is now a sub-theme of {ROBOTICS} (Robotics)\n"
+    assert nested.stdout == f"theme {GARDEN} (Garden) is now a sub-theme of theme {ROBOTICS} (Robotics)\n"
     by_id = {t["id"]: t for t in themes_json(data_dir)["themes"]}
     assert by_id[GARDEN]["parent_id"] == ROBOTICS and by_id[ROBOTICS]["count"] == 8
     assert "    Garden" in run_musings("themes", data_dir=data_dir, check=True).stdout
@@ -135,9 +135,11 @@ def test_impossible_nestings_are_refused_in_one_line_and_change_nothing(tree):
     data_dir, _, _ = tree
     before = themes_json(data_dir)
     refused = {
-        ("nest", HAND, HAND): (2, f"musings: theme {HAND} cannot be nested in itself"),
-        ("nest", GARDEN, HAND): (2, f"musings: theme {HAND} is itself a sub-theme: themes nest two levels deep"),
-        ("nest", ROBOTICS, GARDEN): (2, f"musings: theme {ROBOTICS} has sub-themes of its own: un-nest them first"),
+        ("nest", HAND, HAND): (1, f"musings: a theme can't be nested in itself (theme {HAND} (Robot hand))"),
+        ("nest", GARDEN, HAND): (1, f"musings: theme {HAND} (Robot hand) is itself a sub-theme: themes nest two "
+                                    "levels deep"),
+        ("nest", ROBOTICS, GARDEN): (1, f"musings: theme {ROBOTICS} (Robotics) has sub-themes of its own: un-nest "
+                                        "them first"),
         ("nest", 999, ROBOTICS): (1, "musings: no theme 999"),
         ("nest", GARDEN, 999): (1, "musings: no theme 999"),
         ("unnest", 999): (1, "musings: no theme 999"),
@@ -181,9 +183,8 @@ def test_the_users_nesting_survives_a_later_clustering(tree):
 def test_a_read_only_or_damaged_library_refuses_nest_in_one_line(tmp_path, embedder):  # noqa: F811
     mount_point = tmp_path / "snapshot"
     mount_point.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=50m", "tmpfs", str(mount_point)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("mounting a tmpfs needs root")
+    require(subprocess.run(["mount", "-t", "tmpfs", "-o", "size=50m", "tmpfs", str(mount_point)],
+                           capture_output=True).returncode == 0, "mounting a tmpfs needs root")
     try:
         data_dir = mount_point / "data"
         build_tree(data_dir, embedder)
@@ -191,7 +192,7 @@ def test_a_read_only_or_damaged_library_refuses_nest_in_one_line(tmp_path, embed
         assert "  Robot hand" in run_musings("themes", data_dir=data_dir, check=True).stdout  # reading works
         for command in (("nest", GARDEN, ROBOTICS), ("unnest", HAND)):
             result = run_musings("theme", *map(str, command), data_dir=data_dir)
-            assert result.returncode == 2 and "read-only" in one_line_error(result), command
+            assert result.returncode == 1 and "read-only" in one_line_error(result), command
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
@@ -205,7 +206,7 @@ def test_a_read_only_or_damaged_library_refuses_nest_in_one_line(tmp_path, embed
     before = database.read_bytes()
     for command in (("nest", GARDEN, ROBOTICS), ("unnest", HAND)):
         result = run_musings("theme", *map(str, command), data_dir=damaged)
-        assert result.returncode == 2 and "musings repair" in one_line_error(result), command
+        assert result.returncode == 1 and "musings repair" in one_line_error(result), command
     assert database.read_bytes() == before
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require
+
 SINK = "vsink"
 SPEECH = Path(__file__).resolve().parent.parent / "data" / "speech" / "ljspeech" / "LJ001-0016.wav"  # 5.3 s
 
@@ -45,8 +47,9 @@ class VirtualMicrophone:
 @pytest.fixture(scope="session")
 def virtual_microphone() -> VirtualMicrophone:
     """Make sure PulseAudio runs with the `vsink` null sink as default sink and its monitor as default source."""
-    if shutil.which("pulseaudio") is None or shutil.which("pactl") is None:
-        pytest.skip("PulseAudio is not installed (apt install pulseaudio pulseaudio-utils); the recorder tests need its virtual microphone")
+    require(shutil.which("pulseaudio") is not None and shutil.which("pactl") is not None,
+            "PulseAudio is not installed (apt install pulseaudio pulseaudio-utils); the recorder tests need its "
+            "virtual microphone")
     if not _pulse_is_running():
         subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1", "--system=false", "--disallow-exit"],
                        capture_output=True, timeout=30)

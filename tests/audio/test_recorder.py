@@ -23,6 +23,7 @@ from audio.recorder import (
     list_input_devices,
     recover_recording,
 )
+from tests.conftest import require
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -220,12 +221,10 @@ def nearly_full_disk(tmp_path) -> Path:
     """A 64 KB filesystem with only 8 KB free (about two seconds of Opus speech)."""
     mount_point = tmp_path / "tiny-disk"
     mount_point.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tiny tmpfs to fill up needs root")
+    require(os.geteuid() == 0, "mounting a tiny tmpfs to fill up needs root")
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
                              capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tiny tmpfs here: {mounted.stderr.strip()}")
+    require(mounted.returncode == 0, f"cannot mount a tiny tmpfs here: {mounted.stderr.strip()}")
     try:
         (mount_point / "filler").write_bytes(b"\0" * 56 * 1024)
         yield mount_point

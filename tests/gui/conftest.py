@@ -16,7 +16,7 @@ def prepared_library(tmp_path_factory, transcriber) -> Path:
     """Two transcribed, embedded memos, and two themes made the way a user makes them (storage API)."""
     from app.importer import Importer
     from storage import memos as store
-    from storage import organizing as org
+    from storage import themes as org
 
     data_dir = tmp_path_factory.mktemp("gui-library") / "data"
     with Importer(data_dir, transcriber=transcriber) as importer:
@@ -91,7 +91,7 @@ def prepared_tree_library(tmp_path_factory, transcriber) -> Path:
     from app.importer import Importer
     from organize.embeddings import MODEL_NAME
     from storage import memos as store
-    from storage import organizing as org
+    from storage import themes as org
 
     data_dir = tmp_path_factory.mktemp("gui-tree-library") / "data"
     with Importer(data_dir, transcriber=transcriber) as importer:

@@ -7,9 +7,7 @@ import shutil
 import subprocess
 import sys
 
-import pytest
-
-from tests.conftest import ROOT
+from tests.conftest import ROOT, require
 
 ARTIFACT = ROOT / "tests" / "artifacts" / "main-window.png"
 README_SCREENSHOT = ROOT / "packaging" / "screenshot-main-window.png"
@@ -18,8 +16,8 @@ MAX_README_BYTES = 300_000
 
 def test_the_real_app_opens_a_window_and_screenshots_it(library_copy, tmp_path, qapp):
     display = os.environ.get("DISPLAY")
-    if not display or shutil.which("Xvfb") is None:
-        pytest.skip("no X display (scripts/test-services.sh starts Xvfb :99)")
+    require(bool(display) and shutil.which("Xvfb") is not None,
+            "no X display (scripts/test-services.sh starts Xvfb :99)")
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
     ARTIFACT.unlink(missing_ok=True)
     env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "DISPLAY": display, "MUSINGS_HOME": str(library_copy),

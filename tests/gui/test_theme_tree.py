@@ -9,12 +9,12 @@ from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QColor, QContextMenuEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QApplication
 
-from app.gui.map_layout import LAYOUT_NAME, arrange, read_layout
+from app.map_layout import LAYOUT_NAME, arrange, read_layout
 from app.gui.sidebar import ALL, NEST, UNNEST
 from app.gui.theme_map import DOT_RADIUS
 from organize.embeddings import MODEL_NAME
 from storage import memos as store
-from storage import organizing as org
+from storage import themes as org
 from tests.conftest import DATA
 from tests.gui.conftest import open_window, wait_idle
 
@@ -141,13 +141,13 @@ def test_an_impossible_nesting_says_why_in_the_status_bar(tree_window, qtbot):
     wait_idle(qtbot, tree_window)
     message = tree_window.statusBar().currentMessage()
     assert message.startswith("Could not nest the theme: ") and "sub-themes of its own" in message, message
-    assert "internal error" not in message and "Traceback" not in message
+    assert "went wrong" not in message and "Traceback" not in message
     assert org.get_theme(db, ids["History"]).parent_id is None and tree_rows(tree_window) == before
     # nor can a theme go under a sub-theme (two levels only)
     assert drop_on(tree_window, theme_mime(tree_window, ids["Travel"]), centre_of(tree_window, ids["Printing"]))
     wait_idle(qtbot, tree_window)
     message = tree_window.statusBar().currentMessage()
-    assert "itself a sub-theme" in message and "internal error" not in message, message
+    assert "itself a sub-theme" in message and "went wrong" not in message, message
     assert org.get_theme(db, ids["Travel"]).parent_id is None and tree_rows(tree_window) == before
 
 

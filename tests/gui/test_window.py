@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import configparser
-import time
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
@@ -10,7 +9,7 @@ from PySide6.QtGui import QDropEvent
 from app.gui.memo_list import FIRST_LINE, HTML_ROLE, TITLE
 from app.gui.sidebar import UNSORTED
 from storage import memos as store
-from storage import organizing as org
+from storage import themes as org
 from tests.gui.conftest import wait_idle
 
 
@@ -32,7 +31,9 @@ def test_window_shows_the_library(window, qtbot):
     assert view.transcript.toPlainText().startswith("[0:0")
     assert view.transcript.words and all(span.end >= span.start for span in view.transcript.words)
     wait_idle(qtbot, window)
-    assert view.related.count() >= 1  # the other memo, or "Nothing related yet."
+    # two embedded memos: the other one is related, not the "Nothing related yet." placeholder
+    other = window.memo_list.memo_ids()[1]
+    assert view.related.count() == 1 and view.related.item(0).data(Qt.ItemDataRole.UserRole) == other
 
 
 def test_clicking_a_word_seeks_and_the_spoken_word_is_highlighted(window, qtbot):
@@ -116,8 +117,8 @@ def test_title_edit_is_kept_as_the_users(window, qtbot):
     wait_idle(qtbot, window)
     memo = store.get_memo(window.library.db(), memo_id)
     assert memo.title == "My own title" and memo.title_edited == 1
-    assert window.memo_list.topLevelItem(0).text(TITLE) in {"My own title"} | {
-        window.memo_list.topLevelItem(i).text(TITLE) for i in range(2)}
+    row = window.memo_list.memo_ids().index(memo_id)  # the list may have re-sorted
+    assert window.memo_list.topLevelItem(row).text(TITLE) == "My own title"
 
 
 def test_theme_map_shows_a_dot_per_memo_and_click_opens_it(window, qtbot):
@@ -165,12 +166,12 @@ def test_a_corrupt_dropped_file_gets_a_clear_message_and_the_app_keeps_running(w
     event = QDropEvent(QPointF(400, 300), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                        Qt.KeyboardModifier.NoModifier)
     window.dropEvent(event)
-    assert window.imports.running or window.import_panel.isVisible()
+    assert window.imports.running and window.import_panel.isVisible()  # the drop started an import
     wait_idle(qtbot, window)
     failures = [window.import_panel.failures.item(i).text() for i in range(window.import_panel.failures.count())]
     assert len(failures) == 1 and failures[0].startswith("broken memo.mp3 — ")
     assert "broken memo.mp3" in window.message_bar.text()
-    assert "internal error" not in failures[0]
+    assert "went wrong" not in failures[0]
     assert "1 failed" in window.import_panel.label.text()
     # still running and usable
     assert window.isVisible() and len(window.memo_list.memo_ids()) == 2
@@ -190,9 +191,7 @@ def test_import_is_cancelled_between_files(window, qtbot, tmp_path):
     window.import_paths([folder])
     qtbot.waitUntil(lambda: "Transcribing" in window.import_panel.label.text(), timeout=60_000)
     window.import_panel.cancel_button.click()
-    started = time.monotonic()
-    wait_idle(qtbot, window, timeout=60_000)
-    assert time.monotonic() - started < 30
+    wait_idle(qtbot, window, timeout=60_000)  # how fast: bench/bench_cancel.py
     assert "cancelled" in window.import_panel.label.text()
     memos = store.list_memos(window.library.db())
     assert len(memos) == 6 and any(m.status in ("pending", "transcribing") for m in memos)

@@ -12,7 +12,7 @@ from app.gui.memo_list import TITLE
 from app.gui.settings_dialog import SettingsDialog
 from organize.embeddings import MODEL_NAME
 from storage import memos as store
-from storage import organizing as org
+from storage import themes as org
 from tests.gui.conftest import open_window, wait_idle
 
 

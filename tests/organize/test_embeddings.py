@@ -1,10 +1,12 @@
 import os
 import signal
+import time
 
 import numpy as np
 import pytest
 
-from organize.embeddings import EMBEDDING_DIM, EmbedderProcess, EmbeddingProcessError, _token_batches
+from app.embedding_process import EmbedderProcess, EmbeddingProcessError
+from organize.embeddings import EMBEDDING_DIM, _token_batches
 
 
 def test_embeddings_are_unit_float32_rows(embedder):
@@ -59,9 +61,12 @@ def test_a_released_embedding_process_gives_its_memory_back_and_comes_back_when_
     texts = ["sketch for the treehouse roof"]
     remote = EmbedderProcess()
     try:
-        first = remote.embed(texts)
+        started = time.monotonic()
+        first = remote.embed(texts)  # starts the child and loads the model first
+        took = time.monotonic() - started
         child = remote._process
-        assert remote.idle_seconds() < 5 and remote.release()
+        # idle is counted from the end of that embedding, not from the child's start (no bound on speed)
+        assert remote.idle_seconds() < took / 2 and remote.release()
         assert not child.is_alive() and child.exitcode == 0
         assert not remote.ready() and not remote.release()  # nothing left to stop
         again = remote.embed(texts)  # a new child, same vectors

@@ -108,7 +108,7 @@ def test_edited_segment_keeps_the_original_and_search_follows_the_edit(db):
 def test_loaded_vectors_follow_writes_from_this_and_other_connections(db, tmp_path):
     import numpy as np
 
-    from storage import organizing as org
+    from storage import themes as org
 
     first, second = add(db, 1, "a garden idea"), add(db, 2, "a tax idea")
     org.save_embeddings(db, "m", {first: np.ones(4, np.float32)})

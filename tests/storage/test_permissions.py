@@ -45,7 +45,7 @@ OPEN_AND_COPY = '''
 import json, sys
 from pathlib import Path
 from storage.db import open_database
-from storage.library import copy_into_library, hash_file, library_path_for
+from storage.data_folder import copy_into_library, hash_file, library_path_for
 data_dir, clip = Path(sys.argv[1]), Path(sys.argv[2])
 db = open_database(data_dir)
 copy_into_library(data_dir, clip, library_path_for(hash_file(clip), clip.suffix))

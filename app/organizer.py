@@ -1,4 +1,5 @@
-"""The organize use case: embed new memos, title them, put them into themes, find related ones, search.
+"""The Organizer: keeps what is derived from the transcripts up to date (vectors, titles, themes) and answers
+search and related memos, for app.core. organize/ computes, storage/themes.py stores.
 
 Themes are stable: a new memo is placed into the nearest existing theme at once; a full re-clustering
 (on demand, or when Unsorted grows) maps new clusters onto the old themes so ids and names survive, and
@@ -13,14 +14,15 @@ import numpy as np
 import sqlite_utils
 
 from organize import related as related_memos
-from organize.embeddings import MODEL_NAME, Embedder, EmbedderProcess, resolve_embedder
+from app.embedding_process import EmbedderProcess
+from organize.embeddings import MODEL_NAME, Embedder, resolve_embedder
 from organize.search import fuse_rankings, semantic_scores, top_k
 from organize.themes import Theme, centroid, place, stabilise
 from organize.tree import build_theme_tree
 from organize.titles import title_for
 from organize.vocabulary import is_junk
 from storage import memos as store
-from storage import organizing as org
+from storage import themes as org
 
 log = logging.getLogger(__name__)
 

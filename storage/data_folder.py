@@ -1,4 +1,5 @@
-"""The audio library: a copy of every imported recording inside the data folder, named by content hash.
+"""The data folder: where it is (`resolve_data_dir`), made private, and its audio library — a copy of every
+imported recording, named by content hash.
 
 Originals are never touched; the data folder alone (database + library) is a complete backup.
 """
@@ -8,8 +9,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import secrets
-import shutil
 import stat
 import time
 from pathlib import Path
@@ -17,7 +16,8 @@ from typing import Iterator
 
 import platformdirs
 
-from privacy import PRIVATE_DIR_MODE, make_private_dir, open_private
+from atomic_files import TEMP_SUFFIX, copy_atomic
+from privacy import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, make_private_dir, open_private
 
 log = logging.getLogger(__name__)
 
@@ -56,25 +56,18 @@ def library_path_for(content_hash: str, suffix: str) -> str:
 def copy_into_library(data_dir: Path, source: Path, relative_path: str) -> Path:
     """Copy `source` to `relative_path` atomically: a killed copy never leaves a half file in place.
 
-    The partial file's name is unique to this copy, and the copy holds the library's copy lock (shared),
-    so another import or a recording finishing at the same time can neither clash with it nor clean it up.
+    The partial file's name (atomic_files: `*.partial`, mode 0600) is unique to this copy, and the copy holds
+    the library's copy lock (shared), so another import or a recording finishing at the same time can neither
+    clash with it nor clean it up.
     """
     target = data_dir / relative_path
     if target.exists():
         return target
     make_private_dir(data_dir / LIBRARY_DIR)
     make_private_dir(target.parent)
-    partial = target.with_name(f"{target.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
     with _copy_lock(data_dir, exclusive=False):
-        try:
-            with open(source, "rb") as reader, open_private(partial) as writer:
-                shutil.copyfileobj(reader, writer, _CHUNK)
-                writer.flush()
-                os.fsync(writer.fileno())
-            os.replace(partial, target)  # two copies of the same recording: same bytes, either one wins
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
+        # two copies of the same recording: same bytes, either one wins
+        copy_atomic(source, target, PRIVATE_FILE_MODE, chunk=_CHUNK)
     return target
 
 
@@ -87,7 +80,7 @@ def remove_partial_copies(data_dir: Path) -> int:
     with _copy_lock(data_dir, exclusive=True) as free:
         if not free:
             return 0
-        for leftover in (data_dir / LIBRARY_DIR).glob("*/*.partial"):
+        for leftover in (data_dir / LIBRARY_DIR).glob(f"*/*{TEMP_SUFFIX}"):
             leftover.unlink(missing_ok=True)
             removed += 1
     return removed
@@ -126,7 +119,7 @@ def _copy_lock(data_dir: Path, exclusive: bool) -> Iterator[bool]:
 
 def _no_recent_partials(data_dir: Path) -> bool:
     day_ago = time.time() - 86_400
-    return all(p.stat().st_mtime < day_ago for p in (data_dir / LIBRARY_DIR).glob("*/*.partial"))
+    return all(p.stat().st_mtime < day_ago for p in (data_dir / LIBRARY_DIR).glob(f"*/*{TEMP_SUFFIX}"))
 
 
 # What Musings keeps in a data folder besides musings.db*: the library, the recordings inbox (app/capture.py),

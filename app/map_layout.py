@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -176,7 +176,7 @@ def write_layout(data_dir: Path, model: str, points: dict[str, tuple[float, floa
     """Store the coordinates by memo key (atomically, readable by the owner only). A data folder that can't be
     written (a read-only snapshot, a full disk) only costs the map its memory across launches: logged, and
     kept for this process; returns False."""
-    from app.export_files import write_atomic
+    from atomic_files import write_atomic
     from privacy import PRIVATE_FILE_MODE
 
     content = {"version": LAYOUT_VERSION, "model": model,
@@ -190,3 +190,55 @@ def write_layout(data_dir: Path, model: str, points: dict[str, tuple[float, floa
         return False
     _REMEMBERED.pop((str(data_dir), model), None)
     return True
+
+
+@dataclass
+class MapPoints:
+    memo_ids: list[int] = field(default_factory=list)
+    xy: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # in [0, 1]
+    theme_ids: list[int | None] = field(default_factory=list)  # each memo's most specific theme
+    titles: list[str] = field(default_factory=list)
+    theme_names: dict[int, str] = field(default_factory=dict)
+    parents: dict[int, int | None] = field(default_factory=dict)  # theme id -> its broad theme (None: broad)
+
+    def broad_of(self, theme_id: int | None) -> int | None:
+        parent = self.parents.get(theme_id) if theme_id is not None else None
+        return theme_id if parent is None else parent
+
+
+def fit_to_square(xy: np.ndarray) -> np.ndarray:
+    """Scale coordinates into [0, 1] on both axes (a single memo sits in the middle)."""
+    if len(xy) == 0:
+        return np.zeros((0, 2))
+    low, high = xy.min(axis=0), xy.max(axis=0)
+    span = high - low
+    scaled = (xy - low) / np.where(span > 1e-9, span, 1.0)
+    scaled[:, span <= 1e-9] = 0.5
+    return scaled
+
+
+def load_map_points(db, data_dir: Path) -> MapPoints:
+    """Read every embedded memo and place it: the stored layout, new memos beside their neighbours
+    (runs in a background job; writes the layout back when it changed). `Musings.map_points` calls it."""
+    from app.display import memo_title
+    from organize.embeddings import MODEL_NAME
+    from storage import memos as store
+    from storage import themes as org
+
+    ids, vectors = org.load_embeddings(db, MODEL_NAME)
+    memos = {memo.id: memo for memo in store.list_memos(db)}
+    rows = [row for row, memo_id in enumerate(ids) if memo_id in memos]  # gone between the two reads
+    ids, vectors = [ids[row] for row in rows], vectors[rows] if len(rows) else np.zeros((0, 2))
+    keys = [layout_key(memos[i].content_hash) for i in ids]
+    stored = read_layout(data_dir, MODEL_NAME)
+    layout = arrange(keys, vectors, stored)
+    if layout.changed:
+        write_layout(data_dir, MODEL_NAME, layout.to_store(keys, stored))
+    themes = org.list_themes(db)
+    return MapPoints(
+        memo_ids=ids, xy=fit_to_square(layout.xy),
+        theme_ids=[memos[i].theme_id for i in ids],
+        titles=[memo_title(memos[i]) for i in ids],
+        theme_names={t.id: t.name for t in themes},
+        parents={t.id: t.parent_id for t in themes},
+    )

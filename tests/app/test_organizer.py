@@ -6,10 +6,11 @@ import json
 import numpy as np
 import pytest
 
-from app.organizing import Organizer
+from app.organizer import Organizer
 from organize.embeddings import Embedder
+from organize.titles import UNTITLED
 from storage import memos as store
-from storage import organizing as org
+from storage import themes as org
 from storage.db import open_database
 from tests.conftest import DATA, run_musings
 
@@ -128,7 +129,7 @@ def test_related_flags_near_duplicates_and_search_finds_meaning(tmp_path, embedd
     related = organizer.related(ids[0], k=3)
     assert related[0].memo.id == ids[1] and related[0].near_duplicate
     assert not any(r.near_duplicate for r in related[1:])
-    assert all(store.get_memo(db, i).title for i in ids)
+    assert all(store.get_memo(db, i).title not in (None, "", UNTITLED) for i in ids)  # all have speech
     # No shared word with the memo: found by meaning only; keyword mode finds nothing.
     semantic = organizer.search("vegetable patch", mode="semantic")
     assert semantic[0].memo.id == ids[3]

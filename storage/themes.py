@@ -1,4 +1,6 @@
-"""Queries for what organize/ computes: embeddings, titles, themes and the user's corrections."""
+"""The theme tables and what feeds them: themes (the two-level tree), where each memo is filed (and whether
+the user put it there), titles and embeddings — stored here, computed by organize/ (organize/themes.py
+is the clustering; this is its storage)."""
 from __future__ import annotations
 
 import contextlib
@@ -57,7 +59,8 @@ def memos_needing_embedding(db: sqlite_utils.Database, model: str) -> list[tuple
         for row in db.query(
             """SELECT memos.id, memos.transcript FROM memos
                LEFT JOIN embeddings ON embeddings.memo_id = memos.id
-               WHERE memos.status = 'done' AND (embeddings.model IS NULL OR embeddings.model != ?)
+               WHERE memos.status = 'done' AND memos.deleted_at IS NULL
+                     AND (embeddings.model IS NULL OR embeddings.model != ?)
                ORDER BY memos.id""",
             [model],
         )
@@ -112,7 +115,8 @@ def count_embeddings(db: sqlite_utils.Database, model: str) -> int:
 def unsorted_transcripts(db: sqlite_utils.Database) -> list[str]:
     """The transcripts of the transcribed memos in no theme (Unsorted)."""
     return [row["transcript"] or "" for row in
-            db.query("SELECT transcript FROM memos WHERE theme_id IS NULL AND status = 'done' ORDER BY id")]
+            db.query("SELECT transcript FROM memos WHERE theme_id IS NULL AND status = 'done' AND deleted_at IS NULL "
+                     "ORDER BY id")]
 
 
 def transcripts(db: sqlite_utils.Database) -> dict[int, str]:
@@ -190,7 +194,7 @@ def leaf_centroids(db: sqlite_utils.Database) -> tuple[list[int], np.ndarray]:
 
 
 @contextlib.contextmanager
-def _write_transaction(db: sqlite_utils.Database):
+def write_transaction(db: sqlite_utils.Database):
     """A transaction that takes the write lock before its first read (BEGIN IMMEDIATE), so nothing it
     reads can change before it writes; nested in an open transaction it is a savepoint of it."""
     if db.conn.in_transaction:
@@ -236,7 +240,7 @@ def save_themes(
     """
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     themes = {k: (v[0], v[1], v[2] if len(v) > 2 else None) for k, v in themes.items()}
-    with _write_transaction(db):
+    with write_transaction(db):
         if based_on is not None:
             themes, assignments = _rebase(db, themes, assignments, based_on)
         edited = {row["id"] for row in db.query("SELECT id FROM themes WHERE name_edited = 1")}
@@ -263,7 +267,7 @@ def save_themes(
             db.execute("UPDATE themes SET parent_id = ? WHERE id = ?", [parent, theme_id])
         for memo_id, theme_id in assignments.items():
             db.execute("UPDATE memos SET theme_id = ? WHERE id = ?", [theme_id, memo_id])
-        _delete_empty_themes(db)
+        delete_empty_themes(db)
 
 
 def _rebase(db, themes: dict, assignments: dict, based_on: ThemesSnapshot) -> tuple[dict, dict]:
@@ -286,7 +290,7 @@ def _rebase(db, themes: dict, assignments: dict, based_on: ThemesSnapshot) -> tu
     return themes, assignments
 
 
-def _delete_empty_themes(db: sqlite_utils.Database) -> None:
+def delete_empty_themes(db: sqlite_utils.Database) -> None:
     """Remove themes holding no memos and no sub-themes (sub-themes first: a broad theme may empty with them)."""
     for _ in range(2):
         db.execute("DELETE FROM themes WHERE id NOT IN (SELECT theme_id FROM memos WHERE theme_id IS NOT NULL) "
@@ -295,25 +299,25 @@ def _delete_empty_themes(db: sqlite_utils.Database) -> None:
 
 def place_memo(db: sqlite_utils.Database, memo_id: int, theme_id: int | None, *, by_user: bool = False) -> None:
     """Put a memo into a theme (None = Unsorted); raises StorageError if the theme does not exist (any more)."""
-    with _write_transaction(db):
+    with write_transaction(db):
         if theme_id is not None and not _theme_exists(db, theme_id):
             raise StorageError(f"there is no theme {theme_id} (it may have just been merged or rebuilt)")
         db["memos"].update(memo_id, {"theme_id": theme_id, "theme_pinned": 1 if by_user else 0})
         if by_user:
-            _delete_empty_themes(db)
+            delete_empty_themes(db)
 
 
 def place_memo_in_new_theme(db: sqlite_utils.Database, memo_id: int, name: str) -> int:
     """Make a theme of the user's named `name` holding this memo (one transaction: a re-clustering committing
     in between would remove the still-empty theme). Returns its id."""
-    with _write_transaction(db):
+    with write_transaction(db):
         theme_id = create_theme(db, name)
         place_memo(db, memo_id, theme_id, by_user=True)
     return theme_id
 
 
 def rename_theme(db: sqlite_utils.Database, theme_id: int, name: str) -> None:
-    with _write_transaction(db):
+    with write_transaction(db):
         if not _theme_exists(db, theme_id):
             raise StorageError(f"there is no theme {theme_id}")
         db["themes"].update(theme_id, {"name": name, "name_edited": 1})
@@ -335,7 +339,7 @@ def merge_themes(db: sqlite_utils.Database, source_id: int, target_id: int) -> N
     where themes are written, for the CLI and the window alike."""
     if source_id == target_id:
         raise StorageError(f"theme {source_id} cannot be merged into itself")
-    with _write_transaction(db):
+    with write_transaction(db):
         for theme_id in (source_id, target_id):
             if not _theme_exists(db, theme_id):
                 raise StorageError(f"there is no theme {theme_id}")
@@ -352,13 +356,14 @@ def merge_themes(db: sqlite_utils.Database, source_id: int, target_id: int) -> N
         db.execute("UPDATE themes SET parent_id = ?, parent_edited = 1 WHERE parent_id = ?",
                    [target_id if target_parent is None else target_parent, source_id])
         db["themes"].delete(source_id)
-        _delete_empty_themes(db)
+        delete_empty_themes(db)
 
 
 def memos_of_theme(db: sqlite_utils.Database, theme_id: int | None) -> list[int]:
     """The memos in a theme and its sub-themes (None: Unsorted)."""
     if theme_id is None:
-        return [r["id"] for r in db.query("SELECT id FROM memos WHERE theme_id IS NULL AND status = 'done' ORDER BY id")]
+        return [r["id"] for r in db.query(
+            "SELECT id FROM memos WHERE theme_id IS NULL AND status = 'done' AND deleted_at IS NULL ORDER BY id")]
     return [r["id"] for r in db.query(
         "SELECT id FROM memos WHERE theme_id = ? OR theme_id IN (SELECT id FROM themes WHERE parent_id = ?) ORDER BY id",
         [theme_id, theme_id])]
@@ -368,7 +373,7 @@ def set_parent(db: sqlite_utils.Database, theme_id: int, parent_id: int | None) 
     """Nest a theme under a broad theme (`parent_id`), or make it a broad theme again (None); the user's
     choice, kept through re-clustering. Two levels only: the parent must be a broad theme, and a theme
     with sub-themes of its own cannot be nested. Raises StorageError, for the CLI and the window alike."""
-    with _write_transaction(db):
+    with write_transaction(db):
         if not _theme_exists(db, theme_id):
             raise StorageError(f"there is no theme {theme_id}")
         if parent_id is not None:
@@ -382,4 +387,4 @@ def set_parent(db: sqlite_utils.Database, theme_id: int, parent_id: int | None) 
             if db.execute("SELECT 1 FROM themes WHERE parent_id = ?", [theme_id]).fetchone():
                 raise StorageError(f"theme {theme_id} has sub-themes of its own: un-nest them first")
         db.execute("UPDATE themes SET parent_id = ?, parent_edited = 1 WHERE id = ?", [parent_id, theme_id])
-        _delete_empty_themes(db)
+        delete_empty_themes(db)

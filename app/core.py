@@ -1,0 +1,430 @@
+"""The application core: one `Musings` object per open library, every use case on it, Qt-free.
+
+The CLI (`app/cli.py`) and the window (`app/gui/`) only adapt it: parse a command line or a click, call a
+method here, print or paint what comes back. Each use case, and its validation, lives here once; a request
+the library will not carry out raises a `musings_errors.UserError` subclass whose message is one sentence
+for the user. Modelled on Anki's `Collection` (pylib), which `aqt` only adapts to widgets.
+
+Threads: each thread gets its own SQLite connection (`db()`), opened on first use; the models (the embedding
+process, a Whisper model) are loaded once, lazily, and shared.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from musings_errors import Cancelled, NotFound, Refused
+from storage import memos as store
+from storage import themes as org
+from storage import trash
+
+log = logging.getLogger(__name__)
+
+# The embedding process holds ~550 MB; after this long unused it is stopped until the next need.
+EMBEDDER_IDLE_SECONDS = 600
+# Related memos: how many, and the similarity below which a memo is not "related" (window, CLI and export).
+RELATED_PER_MEMO = 5
+RELATED_MIN_SCORE = 0.35
+# A memo in the trash is deleted for good, audio and all, this long after it was put there.
+TRASH_DAYS = 30
+
+
+@dataclass
+class ImportSummary:
+    """What an import did, counted once for every front end."""
+
+    report: object  # app.importer.ImportReport
+    cancelled: bool = False
+    still_recording: list[Path] = field(default_factory=list)  # inbox recordings left for later
+
+    def count(self, kind: str) -> int:
+        return len(self.report.of_kind(kind))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {kind: self.count(kind) for kind in ("done", "empty", "skipped", "failed")}
+
+    def sentence(self) -> str:
+        c = self.counts
+        return (f"{c['done']} transcribed, {c['empty']} without speech, {c['skipped']} skipped, "
+                f"{c['failed']} failed")
+
+
+@dataclass
+class Status:
+    data_dir: Path
+    counts: dict[str, int]
+    audio_seconds: float
+    problems: list[tuple[str, str]]
+    unfinished: list  # app.inbox.UnfinishedRecording
+    in_trash: int
+
+
+class Musings:
+    """One open library (a data folder): its database, its models, every use case.
+
+    `read_only`: the reading commands open the database read-only (a library on a read-only disk still
+    reads). `embedding_process`: embed in a child process (the window: torch never holds the UI's GIL);
+    otherwise in this process when first needed (the CLI)."""
+
+    def __init__(self, data_dir: Path, *, read_only: bool = False, embedding_process: bool = False):
+        self.data_dir = Path(data_dir)
+        self.read_only = read_only
+        self._embedding_process = embedding_process
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._embedder = None
+        self._shut_down = False
+        self._transcribers: dict[tuple, object] = {}
+
+    # -- the database: one connection per thread ---------------------------------------------------
+
+    def db(self):
+        """This thread's connection to the database (opened, and migrated, on first use)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            from storage.db import open_database
+
+            db = open_database(self.data_dir, read_only=self.read_only)
+            self._local.db = db
+        return db
+
+    def close(self) -> None:
+        """Close the calling thread's connection. A background job may still be using its own: closing
+        that from here crashes SQLite, so it is left to its thread (released when the thread ends)."""
+        db = getattr(self._local, "db", None)
+        self._local.db = None
+        if db is not None:
+            db.conn.close()
+
+    def shutdown(self) -> None:
+        """The library is being closed: stop the embedding process and close this thread's connection."""
+        with self._lock:
+            embedder, self._embedder, self._shut_down = self._embedder, None, True
+        if embedder is not None and hasattr(embedder, "close"):
+            embedder.close()
+        self.close()
+
+    # -- models: loaded when first needed, shared by imports and search -------------------------------
+
+    def embedder(self):
+        """The embedding model: in its own process for the window (started on the first call), else in this
+        process."""
+        from app.embedding_process import EmbedderProcess
+        from organize.embeddings import Embedder
+
+        with self._lock:
+            if self._shut_down:  # a job finishing after the window closed must not start a new process
+                raise Cancelled("the library is closing")
+            if self._embedder is None:
+                self._embedder = EmbedderProcess() if self._embedding_process else Embedder()
+            embedder = self._embedder
+        if hasattr(embedder, "wake"):
+            embedder.wake()  # after an idle release: loading again while the caller gets ready (never waits)
+        return embedder
+
+    def release_idle_embedder(self, after: float = EMBEDDER_IDLE_SECONDS) -> bool:
+        """Stop the embedding process once nothing has used it for `after` seconds, giving back its ~550 MB;
+        the next search or import starts it again (~4 s, and word search answers meanwhile)."""
+        embedder = self._embedder
+        if (embedder is None or not hasattr(embedder, "release") or embedder.idle_seconds() < after
+                or not embedder.release()):
+            return False
+        log.info("embedding process stopped after %.0f s unused", after)
+        return True
+
+    def embedder_ready(self) -> bool:
+        """Whether search by meaning can answer now (the embedding model has loaded)."""
+        embedder = self._embedder
+        return embedder is not None and (not hasattr(embedder, "ready") or embedder.ready())
+
+    def transcriber(self, settings):
+        """A Whisper model for `settings`, loaded once per distinct model/language/vocabulary/device."""
+        from audio.transcribe import Transcriber
+
+        key = (settings.model, settings.language, tuple(settings.vocabulary), settings.device)
+        with self._lock:
+            cached = self._transcribers.get(key)
+        if cached is None:
+            cached = Transcriber(settings)
+            with self._lock:
+                self._transcribers = {key: cached}  # keep one model in memory
+        return cached
+
+    def organizer(self):
+        """The organize use cases (app.organizer) on this thread's connection."""
+        from app.organizer import Organizer
+
+        return Organizer(self.db(), self.embedder)
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    def memos(self, *, status: str | None = None, limit: int | None = None) -> list[store.Memo]:
+        """Memos, newest first (never those in the trash)."""
+        return store.list_memos(self.db(), status=status, limit=limit)
+
+    def memo(self, memo_id: int, *, include_trash: bool = False) -> store.Memo:
+        """One memo; NotFound if there is none (or it is in the trash, unless `include_trash`)."""
+        memo = store.get_memo(self.db(), memo_id)
+        if memo is None or (memo.deleted_at is not None and not include_trash):
+            raise NotFound(f"no memo {memo_id}" + (" (it is in the trash: musings restore "
+                                                             f"{memo_id})" if memo is not None else ""))
+        return memo
+
+    def segments(self, memo_id: int, *, include_trash: bool = False) -> list[store.StoredSegment]:
+        return store.get_segments(self.db(), self.memo(memo_id, include_trash=include_trash).id)
+
+    def themes(self) -> list[org.ThemeRecord]:
+        """Every theme, broad and sub-themes alike, largest first."""
+        return org.list_themes(self.db())
+
+    def theme(self, theme_id: int) -> org.ThemeRecord:
+        theme = org.get_theme(self.db(), theme_id)
+        if theme is None:
+            raise NotFound(f"no theme {theme_id}")
+        return theme
+
+    def theme_tree(self) -> list[tuple[org.ThemeRecord, list[org.ThemeRecord]]]:
+        return org.theme_tree(self.db())
+
+    def theme_path(self, theme_id: int | None, themes: list[org.ThemeRecord] | None = None) -> list[str]:
+        return org.theme_path(self.themes() if themes is None else themes, theme_id)
+
+    def unsorted_count(self) -> int:
+        return len(org.memos_of_theme(self.db(), None))
+
+    def search(self, query: str, *, mode: str = "hybrid", limit: int = 20) -> list:
+        """Memos matching `query` by words and meaning (`mode` "keyword" or "semantic" for one of them)."""
+        if mode not in ("hybrid", "keyword", "semantic"):
+            raise Refused(f"unknown search mode {mode!r}: hybrid, keyword or semantic")
+        return self.organizer().search(query, mode=mode, limit=limit)
+
+    def related(self, memo_id: int, *, limit: int = RELATED_PER_MEMO) -> list:
+        """The memos most like this one, best first, none below RELATED_MIN_SCORE."""
+        self.memo(memo_id)
+        return [r for r in self.organizer().related(memo_id, k=limit) if r.score >= RELATED_MIN_SCORE]
+
+    def map_points(self):
+        """Every embedded memo placed on the theme map (app.map_layout: the stored layout, kept across launches)."""
+        from app.map_layout import load_map_points
+
+        return load_map_points(self.db(), self.data_dir)
+
+    def status(self) -> Status:
+        from app.inbox import unfinished_recordings
+
+        db = self.db()
+        return Status(self.data_dir, store.status_counts(db), store.total_duration(db), store.list_problems(db),
+                      unfinished_recordings(self.data_dir), len(trash.trashed(db)))
+
+    # -- changing memos ------------------------------------------------------------------------------
+
+    def set_title(self, memo_id: int, title: str) -> None:
+        """The user's title for a memo (kept through every re-titling)."""
+        title = " ".join(title.split())
+        if not title:
+            raise Refused("a memo's title can't be empty")
+        self.memo(memo_id)
+        org.set_title(self.db(), memo_id, title, by_user=True)
+
+    def edit_segment(self, memo_id: int, position: int, text: str | None) -> None:
+        """The user's wording of one transcript segment (None: back to what was transcribed)."""
+        self.memo(memo_id)
+        if text is not None and not text.strip():
+            raise Refused("a segment can't be empty: restore the transcription instead")
+        try:
+            store.edit_segment(self.db(), memo_id, position, text)
+        except KeyError:
+            raise NotFound(f"memo {memo_id} has no segment {position}") from None
+
+    def move(self, memo_ids: Iterable[int], theme_id: int | None) -> None:
+        """Put memos into a theme (None: Unsorted), by hand: re-clustering keeps them there."""
+        memo_ids = list(memo_ids)
+        for memo_id in memo_ids:
+            self.memo(memo_id)
+        if theme_id is not None:
+            self.theme(theme_id)
+        db = self.db()
+        with org.write_transaction(db):
+            for memo_id in memo_ids:
+                org.place_memo(db, memo_id, theme_id, by_user=True)
+
+    def move_to(self, memo_id: int, theme: str) -> int | None:
+        """`musings move`: `theme` is a theme's id, its name (any case), "unsorted", or a new theme's name.
+        Returns the theme the memo is now in."""
+        theme = " ".join(theme.split())
+        if not theme:
+            raise Refused("say which theme: its id, its name, or unsorted")
+        if theme.lower() == "unsorted":
+            self.move([memo_id], None)
+            return None
+        if theme.isdigit() and org.get_theme(self.db(), int(theme)) is not None:
+            self.move([memo_id], int(theme))
+            return int(theme)
+        named = [t for t in self.themes() if t.name.lower() == theme.lower()]
+        if named:
+            self.move([memo_id], named[0].id)
+            return named[0].id
+        return self.new_theme(theme, [memo_id])
+
+    def new_theme(self, name: str, memo_ids: Iterable[int], parent_id: int | None = None) -> int:
+        """A theme the user named, holding these memos, under `parent_id` if given; one transaction (a
+        re-clustering committing in between would remove the still-empty theme). Returns its id."""
+        name = self._theme_name(name)
+        memo_ids = list(memo_ids)
+        if not memo_ids:
+            raise Refused("a new theme needs at least one memo in it")
+        for memo_id in memo_ids:
+            self.memo(memo_id)
+        if parent_id is not None:
+            self.theme(parent_id)
+        db = self.db()
+        with org.write_transaction(db):
+            theme_id = org.create_theme(db, name)
+            for memo_id in memo_ids:
+                org.place_memo(db, memo_id, theme_id, by_user=True)
+            if parent_id is not None:
+                org.set_parent(db, theme_id, parent_id)
+        return theme_id
+
+    # -- changing themes -----------------------------------------------------------------------------
+
+    def rename_theme(self, theme_id: int, name: str) -> None:
+        name = self._theme_name(name)
+        self.theme(theme_id)
+        org.rename_theme(self.db(), theme_id, name)
+
+    def merge_themes(self, source_id: int, target_id: int) -> None:
+        """Move every memo (and sub-theme) of `source` into `target`; kept through re-clustering."""
+        if source_id == target_id:
+            raise Refused(f"a theme can't be merged into itself ({self._label(source_id)})")
+        source, target = self.theme(source_id), self.theme(target_id)
+        org.merge_themes(self.db(), source.id, target.id)
+
+    def nest_theme(self, theme_id: int, parent_id: int | None) -> str:
+        """Nest a theme under a broad theme, or make it broad again (None). Returns what changed, as a
+        sentence. Two levels only: the refusal says why."""
+        theme = self.theme(theme_id)
+        if parent_id is None:
+            if theme.parent_id is None:
+                return f"{self._label(theme_id)} is already a broad theme"
+        else:
+            if parent_id == theme_id:
+                raise Refused(f"a theme can't be nested in itself ({self._label(theme_id)})")
+            parent = self.theme(parent_id)
+            if parent.parent_id is not None:
+                raise Refused(f"{self._label(parent_id)} is itself a sub-theme: themes nest two levels deep")
+            if any(t.parent_id == theme_id for t in self.themes()):
+                raise Refused(f"{self._label(theme_id)} has sub-themes of its own: un-nest them first")
+        before, old_parent = self._label(theme_id), theme.parent_id
+        org.set_parent(self.db(), theme_id, parent_id)
+        said = (f"{before} is now a broad theme" if parent_id is None
+                else f"{before} is now a sub-theme of {self._label(parent_id)}")
+        if old_parent is not None and old_parent != parent_id and org.get_theme(self.db(), old_parent) is None:
+            said += f"; theme {old_parent}, left with no memos, was removed"
+        return said
+
+    def rebuild_themes(self) -> int:
+        """Group every memo again (keeping the user's names, moves, merges and nesting). Returns the count."""
+        return self.organizer().recluster()
+
+    # -- the trash -----------------------------------------------------------------------------------
+
+    def delete(self, memo_ids: Iterable[int]) -> list[int]:
+        """Put memos in the trash: they leave every list, search, theme and export at once; their audio stays
+        until the trash is emptied or TRASH_DAYS pass. Returns the ids put there."""
+        memo_ids = list(dict.fromkeys(memo_ids))
+        for memo_id in memo_ids:
+            self.memo(memo_id)
+        trash.move_to_trash(self.db(), memo_ids)
+        return memo_ids
+
+    def trash(self) -> list[store.Memo]:
+        """The memos in the trash, most recently deleted first."""
+        return trash.trashed(self.db())
+
+    def restore(self, memo_id: int) -> store.Memo:
+        """Take a memo out of the trash; it is embedded and placed into a theme again."""
+        memo = store.get_memo(self.db(), memo_id)
+        if memo is None:
+            raise NotFound(f"no memo {memo_id}")
+        if memo.deleted_at is None:
+            raise Refused(f"memo {memo_id} is not in the trash")
+        trash.restore(self.db(), memo_id)
+        if memo.status == store.DONE:
+            try:
+                self.organizer().organize_new()
+            except Exception:  # restored all the same; the next import or rebuild places it
+                log.exception("placing restored memo %s", memo_id)
+        return self.memo(memo_id)
+
+    def empty_trash(self, *, older_than_days: float | None = None) -> int:
+        """Delete for good the memos in the trash (only those there longer than `older_than_days`, if
+        given), with their audio. Returns how many."""
+        cutoff = None
+        if older_than_days is not None:
+            cutoff = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=older_than_days)
+        removed = trash.empty(self.db(), before=cutoff)
+        for relative in removed:
+            (self.data_dir / relative).unlink(missing_ok=True)
+        return len(removed)
+
+    def forget_old_trash(self) -> int:
+        """What the trash promises: memos deleted over TRASH_DAYS ago go for good (run at import and launch)."""
+        if self.read_only:
+            return 0
+        return self.empty_trash(older_than_days=TRASH_DAYS)
+
+    # -- import and export ---------------------------------------------------------------------------
+
+    def import_recordings(self, paths: Iterable[Path], settings, *, on_event: Callable | None = None,
+                          cancel: threading.Event | None = None, shared_models: bool = False,
+                          recover_inbox: bool = True) -> ImportSummary:
+        """Import recordings (files and folders), with any a crash left in the inbox (`recover_inbox`; the
+        window's recording controller recovers those on its own thread instead), then transcribe and
+        organize everything pending. `cancel`: set it to stop between two files (what is copied stays
+        queued for the next import). `shared_models`: use this library's loaded Whisper model and embedder
+        (the window) instead of loading them for this import alone."""
+        from app.capture import leave_inbox, repair_unfinished
+        from app.importer import Importer
+        from app.inbox import unfinished_recordings
+        from audio.models import resolve_model
+
+        resolve_model(settings.model, allow_download=settings.allow_download)  # a wrong model fails first
+        unfinished = repair_unfinished(self.data_dir) if recover_inbox else []
+        waiting = [r.path for r in unfinished_recordings(self.data_dir) if r.in_use] if recover_inbox else []
+        load = (lambda: self.transcriber(settings)) if shared_models else None
+        embedder = self.embedder if shared_models else None
+        with Importer(self.data_dir, settings, on_event=on_event, embedder=embedder, load_transcriber=load,
+                      cancel=cancel) as importer:
+            report = importer.run([*unfinished, *paths])
+            leave_inbox(importer.db, unfinished)
+        try:
+            self.forget_old_trash()
+        except Exception:
+            log.exception("emptying the trash of memos deleted over %d days ago", TRASH_DAYS)
+        return ImportSummary(report, cancelled=bool(cancel and cancel.is_set()), still_recording=waiting)
+
+    def export(self, folder: Path):
+        """Write (or update) the Markdown vault in `folder`; returns app.export.ExportResult."""
+        from app.exporting import export_library
+
+        return export_library(self.db(), self.data_dir, Path(folder))
+
+    # -- helpers -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _theme_name(name: str) -> str:
+        name = " ".join((name or "").split())
+        if not name:
+            raise Refused("a theme's name can't be empty")
+        return name
+
+    def _label(self, theme_id: int) -> str:
+        theme = org.get_theme(self.db(), theme_id)
+        return f"theme {theme_id}" + (f" ({' '.join(theme.name.split())})" if theme else "")
+
