@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from atomic_files import TEMP_PREFIX, write_atomic
+from storage.data_folder import hash_file
 from storage.db import StorageError
 
 log = logging.getLogger(__name__)
@@ -149,14 +150,6 @@ def _is_safe_relative(rel: str) -> bool:
 # --- ownership -----------------------------------------------------------------------------
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def seal(note: str) -> str:
     """The note with a checksum of itself as the last front-matter field. A note whose checksum still
     matches is Musings' output, unedited, even once the manifest that listed it is gone."""
@@ -234,7 +227,7 @@ class VaultFiles:
                 if owned is not None and owned.sha256 and owned.size is not None and _stat_matches(path, owned):
                     self._digests[rel] = owned.sha256  # an audio copy untouched since it was written
                 else:
-                    self._digests[rel] = sha256_of(path)
+                    self._digests[rel] = hash_file(path)
             except OSError:
                 self._digests[rel] = None
         return self._digests[rel]

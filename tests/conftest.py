@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,16 @@ def references() -> dict[Path, str]:
 @pytest.fixture(scope="session")
 def reference_clips() -> dict[Path, str]:
     return references()
+
+
+@pytest.fixture
+def new_york(monkeypatch):
+    """This machine's local time is New York's (UTC-5 in December); the CLI's children inherit TZ."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture

@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import av
 import numpy as np
-import pytest
 import yaml
 
 from app.display import local_day, memo_title, short_date, shown_datetime, shown_day
@@ -18,16 +16,6 @@ from storage.db import open_database
 from tests.conftest import DATA, run_musings
 
 UTC_TIME = "2026-12-02T03:21:00+00:00"  # 22:21 the evening before in New York
-
-
-@pytest.fixture
-def new_york(monkeypatch):
-    """This machine's local time is New York's (UTC-5 in December); the CLI's children inherit TZ."""
-    monkeypatch.setenv("TZ", "America/New_York")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def test_display_helpers_show_local_time(new_york):

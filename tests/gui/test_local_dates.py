@@ -2,24 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
-import pytest
 
 from app.gui.memo_list import DATE, MemoList, passes_date_filter
 from app.gui.memo_view import MemoView
 from storage import memos as store
 
 UTC_TIME = "2026-12-02T03:21:00+00:00"  # 22:21 on 1 December in New York
-
-
-@pytest.fixture
-def new_york(monkeypatch):
-    monkeypatch.setenv("TZ", "America/New_York")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def a_memo(recorded_at: str, memo_id: int = 1) -> store.Memo:

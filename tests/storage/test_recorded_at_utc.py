@@ -3,25 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-import time
 
-import pytest
 import sqlite_utils
 
 from storage import memos as store
 from storage.db import DATABASE_NAME, open_database
 from storage.migrations import migrations
 from storage.timestamps import to_utc_text, utc_text
-
-
-@pytest.fixture
-def new_york(monkeypatch):
-    """This machine's local time is New York's (UTC-5 in December)."""
-    monkeypatch.setenv("TZ", "America/New_York")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 BEFORE_AND_AFTER = {
