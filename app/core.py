@@ -232,14 +232,16 @@ class Musings:
         org.set_title(self.db(), memo_id, title, by_user=True)
 
     def edit_segment(self, memo_id: int, position: int, text: str | None) -> None:
-        """The user's wording of one transcript segment (None: back to what was transcribed)."""
-        self.memo(memo_id)
-        if text is not None and not text.strip():
-            raise Refused("a segment can't be empty: restore the transcription instead")
-        try:
-            store.edit_segment(self.db(), memo_id, position, text)
-        except KeyError:
-            raise NotFound(f"memo {memo_id} has no segment {position}") from None
+        """The user's wording of one transcript segment (None, or the transcribed words again: back to what
+        was transcribed)."""
+        segments = self.segments(memo_id)
+        if not 0 <= position < len(segments):
+            raise NotFound(f"memo {memo_id} has no segment {position}")
+        if text is not None:
+            text = " ".join(text.split())
+            if not text:
+                raise Refused("a segment can't be empty: restore the transcription instead")
+        store.edit_segment(self.db(), memo_id, position, text)  # the transcribed words again restore them
 
     def move(self, memo_ids: Iterable[int], theme_id: int | None) -> None:
         """Put memos into a theme (None: Unsorted), by hand: re-clustering keeps them there."""

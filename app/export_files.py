@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 
 MANIFEST_NAME = ".musings-export.json"
 MANIFEST_VERSION = 2
-_CHUNK = 1 << 20
 _OWNED_MARKER = re.compile(r"^musings_(id|theme_id|index):[ \t]*\"?([^\s\"]*)", re.MULTILINE)
 _SEAL = re.compile(r"^musings_checksum: ([0-9a-f]{16})\n", re.MULTILINE)
 

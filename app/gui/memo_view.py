@@ -382,16 +382,15 @@ class MemoView(QWidget):
         if self.memo is None or not 0 <= position < len(self.transcript.segments):
             return
         segment = self.transcript.segments[position]
-        current = segment.edited_text if self.transcript.is_edited(position) else None
-        wanted = None if text is None or text.strip() == segment.text.strip() else text.strip()
-        if wanted != current:
-            self.segment_edited.emit(self.memo.id, position, wanted)
+        edited = self.transcript.is_edited(position)
+        shown = segment.edited_text if edited else segment.text
+        if (text is None and edited) or (text is not None and text.strip() != shown.strip()):
+            self.segment_edited.emit(self.memo.id, position, text)  # the library decides what it means
 
     def _title_done(self) -> None:
-        text = self.title.text().strip()
-        if self.memo is not None and text and text != memo_title(self.memo):
-            self.memo.title = text
-            self.title_edited.emit(self.memo.id, text)
+        text = self.title.text()
+        if self.memo is not None and text.strip() != memo_title(self.memo):
+            self.title_edited.emit(self.memo.id, text)  # the library tidies it, or says why not
 
     def _theme_done(self, index: int) -> None:
         if self.memo is None:

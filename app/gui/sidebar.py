@@ -326,14 +326,14 @@ class ThemeList(QTreeWidget):
 
     def ask_rename(self, theme_id: int) -> None:
         name, ok = QInputDialog.getText(self, "Rename theme", "Name:", text=self.theme_name(theme_id) or "")
-        if ok and name.strip():
-            self.rename_requested.emit(theme_id, name.strip())
+        if ok:  # the library says if the name won't do (an empty one)
+            self.rename_requested.emit(theme_id, name)
 
     def ask_new_theme(self, parent_id: int | None) -> None:
         title = "New theme" if parent_id is None else f"New sub-theme of {self.theme_name(parent_id)}"
         name, ok = QInputDialog.getText(self, title, "Name:")
-        if ok and name.strip():
-            self.new_theme_requested.emit(name.strip(), parent_id)
+        if ok:
+            self.new_theme_requested.emit(name, parent_id)
 
 
 def theme_id_from_mime(mime: QMimeData) -> int | None:

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import stat
+import threading
 
 import pytest
 
@@ -218,3 +219,28 @@ def test_a_bug_is_one_line_for_the_user_and_a_traceback_in_the_private_log(tmp_p
     logged = log_file.read_text()
     assert "Traceback" in logged and "KeyError: 'no such key'" in logged and "in broken" in logged
     assert stat.S_IMODE(log_file.stat().st_mode) == 0o600
+
+
+def test_import_through_the_core_cancel_and_a_trashed_recording(tmp_path):
+    from audio.transcribe import TranscriptionSettings
+    from tests.conftest import DATA
+
+    clip = DATA / "formats/jfk.mp3"
+    core = Musings(tmp_path / "data")
+    settings = TranscriptionSettings()
+    cancel = threading.Event()
+    cancel.set()  # the user cancelled before the first file: nothing is copied or made
+    stopped = core.import_recordings([clip], settings, cancel=cancel)
+    assert stopped.cancelled and stopped.counts == {"done": 0, "empty": 0, "skipped": 0, "failed": 0}
+    assert core.memos() == [] and not any((core.data_dir / "library").rglob("*.mp3"))
+
+    summary = core.import_recordings([clip], settings)
+    assert not summary.cancelled and summary.sentence() == "1 transcribed, 0 without speech, 0 skipped, 0 failed"
+    memo = core.memos()[0]
+    assert "country" in memo.transcript.lower() and memo.title
+    core.delete([memo.id])
+    again = core.import_recordings([clip], settings)
+    skipped = again.report.of_kind("skipped")
+    assert len(skipped) == 1 and skipped[0].reason == f"memo {memo.id}, in the trash (musings restore {memo.id})"
+    assert core.memos() == []
+    core.shutdown()
