@@ -97,9 +97,14 @@ class ThemeList(QTreeWidget):
             for sub in subs:
                 self._add(parent, sub.name, sub.count, sub.id, theme=True)
             parent.setExpanded(top.id not in self._collapsed)
-        if trashed:  # memos deleted in the last 30 days, to bring back
-            self._add(self.invisibleRootItem(), "Recently deleted", trashed, TRASH).setToolTip(
-                NAME, "Deleted memos, kept 30 days: select one and choose Restore (right-click)")
+        if trashed:  # memos deleted in the last 30 days, to bring back: set apart, in grey italics
+            trash = self._add(self.invisibleRootItem(), "Recently deleted", trashed, TRASH)
+            trash.setToolTip(NAME, "Deleted memos, kept 30 days: right-click one to restore it")
+            font = trash.font(NAME)
+            font.setItalic(True)
+            for column in (NAME, COUNT):
+                trash.setFont(column, font)
+                trash.setForeground(column, COUNT_COLOUR)
         self.blockSignals(False)
         self.select_key(key if key is not None and self.item_for(key) is not None else ALL, emit=False)
 
