@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol
 
 from audio.decode import AudioError, file_mtime, looks_like_audio, probe
+from audio.recorded_time import recorded_time
 from audio.transcribe import Segment, Transcriber, TranscriptionSettings
 from storage import memos as store
 from storage.db import StorageError, describe_storage_error, open_database, when_unlocked
@@ -218,7 +219,8 @@ class Importer:
         if existing is not None:  # failed before: try again, perhaps with another model
             self._write(store.requeue_failed, self.db, existing.id)
             return existing.id
-        recorded_at = info.recorded_at or file_mtime(path)
+        # the metadata's time, else the file name's (Recording_20240915_231200.m4a), else the mtime
+        recorded_at, recorded_at_source = recorded_time(info.recorded_at, path.name, file_mtime(path))
         relative = library_path_for(content_hash, path.suffix)
         self._write(copy_into_library, self.data_dir, path, relative)
         full_path = path.resolve()
@@ -229,7 +231,7 @@ class Importer:
             original_path=shown_path(full_path),
             library_path=relative,
             recorded_at=utc_text(recorded_at),
-            recorded_at_source="metadata" if info.recorded_at else "mtime",
+            recorded_at_source=recorded_at_source,
             duration=round(info.duration, 3),
             original_path_bytes=None if _is_utf8(exact) else exact,
         )

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from audio.decode import AudioError, file_mtime, probe
+from audio.recorded_time import recorded_time
 from storage import memos as store
 from storage import themes as org
 from storage.db import DATABASE_NAME, DamagedDatabase, library_recordings, open_database
@@ -108,14 +109,15 @@ def _add_if_missing(db, data_dir: Path, recording: Path, salvaged: dict[str, dic
         report.unusable.append((relative, str(error)))
         return
     old = salvaged.get(content_hash, {})
-    recorded_at = info.recorded_at or file_mtime(recording)
+    name = old.get("original_name") or recording.name
+    recorded_at, source = recorded_time(info.recorded_at, name, file_mtime(recording))
     memo = store.NewMemo(
         content_hash=content_hash,
-        original_name=old.get("original_name") or recording.name,
+        original_name=name,
         original_path=old.get("original_path") or "",
         library_path=relative,
         recorded_at=to_utc_text(old.get("recorded_at")) or old.get("recorded_at") or utc_text(recorded_at),
-        recorded_at_source=old.get("recorded_at_source") or ("metadata" if info.recorded_at else "mtime"),
+        recorded_at_source=old.get("recorded_at_source") or source,
         duration=round(info.duration, 3),
         original_path_bytes=old.get("original_path_bytes"),
     )

@@ -68,6 +68,7 @@ class Memo:
     theme_id: int | None = None
     theme_pinned: int = 0
     deleted_at: str | None = None  # UTC; set = in the trash (storage.trash)
+    recorded_at_source: str | None = None  # "metadata", "filename" or "mtime": where recorded_at came from
 
 
 @dataclass

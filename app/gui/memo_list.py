@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QMenu, QStyle, QStyledItemDele
 
 from app.display import local_day, memo_title, shown_datetime
 from app.gui.widgets import clock
+from audio.recorded_time import describe_source
 
 MEMO_IDS_MIME = "application/x-musings-memo-ids"
 HIGHLIGHT_START, HIGHLIGHT_END = "\x02", "\x03"  # as storage.memos marks search hits
@@ -117,6 +118,7 @@ class MemoList(QTreeWidget):
             item.setText(TITLE, title + status)
             item.setToolTip(TITLE, memo.error or title)
             item.setText(DATE, shown_datetime(memo.recorded_at))
+            item.setToolTip(DATE, describe_source(memo.recorded_at_source))  # metadata / file name / mtime
             item.setText(DURATION, clock(memo.duration))
             item.setData(DATE, SORT_ROLE, memo.recorded_at)
             item.setData(DURATION, SORT_ROLE, float(memo.duration or 0))

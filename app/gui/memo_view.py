@@ -22,6 +22,7 @@ from app.gui.segment_edit import SegmentEditDialog
 from app.gui.sidebar import group_tree, theme_label
 from app.display import memo_title, shown_datetime
 from app.gui.widgets import clock
+from audio.recorded_time import describe_source
 
 EDITED_MARK = "(edited)"
 
@@ -312,11 +313,13 @@ class MemoView(QWidget):
         self.title.setText(memo_title(memo) if memo else "")
         if memo is None:
             self.date.setText("Select a memo, or press Record.")
+            self.date.setToolTip("")
         else:
             problem = f" — {memo.status}: {memo.error}" if memo.error else (
                 "" if memo.status == "done" else f" — {memo.status}")
             self.date.setText(f"{shown_datetime(memo.recorded_at)} · {clock(memo.duration)} · "
                               f"{memo.original_name}{problem}")
+            self.date.setToolTip(describe_source(memo.recorded_at_source))  # metadata / file name / mtime
         self.theme.clear()
         self.theme.addItem("Unsorted", NO_THEME)
         for top, subs in group_tree(themes):  # broad themes, each followed by its sub-themes
