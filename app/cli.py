@@ -34,7 +34,7 @@ from app.timefmt import clock
 from audio.devices import CaptureError, find_input_device, list_input_devices
 from audio.models import DEFAULT_MODEL
 from audio.transcribe import TranscriptionSettings
-from musings_errors import Refused, UserError
+from musings_errors import NotFound, Refused, UserError
 from storage import memos as store
 from storage.db import DATABASE_NAME, StorageError, damaged_message, is_damage
 from storage.data_folder import resolve_data_dir
@@ -65,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("--allow-download", action="store_true",
                            help="allow a hub model name to be downloaded (never done otherwise)")
     importing.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    importing.add_argument("--volume", nargs="?", const="", type=str, metavar="PATH",
+                           help="the new recordings of the voice recorder mounted at PATH (alone: of every "
+                                "recorder mounted now; see `musings devices --volumes`)")
+    importing.add_argument("--clear-after", action="store_true",
+                           help="with --volume: then delete from the recorder the recordings verified in the library")
 
     listing = commands.add_parser("list", help="list memos, newest first")
     listing.add_argument("--status", choices=store.STATUSES)
@@ -130,13 +135,39 @@ def build_parser() -> argparse.ArgumentParser:
     trashing.add_argument("--json", action="store_true")
     restoring = commands.add_parser("restore", help="bring a memo back from the trash")
     restoring.add_argument("memo_id", type=int)
+    joining = commands.add_parser("join", help="join recordings split into consecutive files into one memo "
+                                               "(the originals go to the trash)")
+    joining.add_argument("memo_ids", nargs="*", type=int, metavar="ID")
+    joining.add_argument("--suggest", action="store_true", help="list the memos that look like one split recording")
+    joining.add_argument("--model", default=DEFAULT_MODEL, help="tiny.en (default), base, or a CTranslate2 folder")
+    joining.add_argument("--language", default="auto", help="language code, or auto (default)")
+    joining.add_argument("--json", action="store_true")
 
     add_record_options(commands.add_parser("record", help="record a memo from the microphone and transcribe it"))
     add_listen_options(commands.add_parser("listen",
                                            help="record in the background, toggled by a hotkey or `record --toggle`"))
 
+    watch = commands.add_parser("watch", help="import new recordings from watched folders by themselves "
+                                               "(alone: watch in the foreground until Ctrl-C)")
+    watch.add_argument("--model", default=DEFAULT_MODEL, help="tiny.en (default), base, or a CTranslate2 folder")
+    watch.add_argument("--language", default="auto", help="language code, or auto (default)")
+    watch.add_argument("--settle", type=float, default=None, metavar="SECONDS",
+                       help="import a file once unchanged this long (default 3)")
+    watching = watch.add_subparsers(dest="action", metavar="ACTION")
+    watch_add = watching.add_parser("add", help="watch a folder (and its subfolders)")
+    watch_add.add_argument("folder", type=Path)
+    watch_add.add_argument("--no-recursive", action="store_true", help="only the folder itself, not subfolders")
+    watching.add_parser("list", help="the watched folders").add_argument("--json", action="store_true")
+    watching.add_parser("remove", help="stop watching a folder (its memos stay)").add_argument("folder", type=Path)
+
     devices = commands.add_parser("devices", help="list the microphones")
     devices.add_argument("--json", action="store_true")
+    devices.add_argument("--volumes", action="store_true", help="list the removable volumes and the recorders on them")
+    recorder = commands.add_parser("recorder", help="voice recorders on USB").add_subparsers(dest="action",
+                                                                                         required=True)
+    marking = recorder.add_parser("mark", help="take the volume mounted at PATH for a recorder, whatever its layout")
+    marking.add_argument("path", type=Path)
+    marking.add_argument("--unmark", action="store_true", help="no longer take it for one (unless its layout says so)")
 
     commands.add_parser("gui", help="open the window (the same as `musings` with no command)")
 
@@ -150,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
                                           help="add Musings to this user's application menu (no root)")
     install_desktop.add_argument("--autostart", action="store_true",
                                  help="also start the hotkey listener (`musings listen`) at login")
+    install_desktop.add_argument("--watch", action="store_true",
+                                 help="also run `musings watch` as a systemd user service")
     commands.add_parser("uninstall-desktop", help="remove exactly what install-desktop added")
     return parser
 
@@ -222,6 +255,10 @@ def cmd_import(args, data_dir: Path) -> int:
     vocabulary = [word.strip() for entry in args.vocabulary for word in entry.split(",") if word.strip()]
     settings = TranscriptionSettings(model=args.model, language=args.language, device=args.device,
                                      vocabulary=vocabulary, allow_download=args.allow_download)
+    if args.volume is not None:
+        return _import_volumes(args, data_dir, settings)
+    if args.clear_after:
+        raise Refused("--clear-after goes with --volume (recordings are only deleted from a recorder)")
     bar = ImportProgressBar(show_bar=False if args.json else None)
     try:
         summary = _library(data_dir).import_recordings(args.paths, settings, on_event=bar)
@@ -390,6 +427,32 @@ def cmd_trash(args, data_dir: Path) -> int:
     return 0
 
 
+def cmd_join(args, data_dir: Path) -> int:
+    if args.suggest:
+        if args.memo_ids:
+            raise Refused("give either memo ids to join or --suggest, not both")
+        groups = _library(data_dir, read_only=True).join_suggestions()
+        if args.json:
+            _print_json([{"memo_ids": [m.id for m in group], "recorded_at": group[0].recorded_at,
+                          "duration": round(sum(m.duration or 0 for m in group), 3),
+                          "folder": os.path.dirname(group[0].original_path)} for group in groups])
+            return 0
+        for group in groups:
+            print(terminal_safe(f"{' '.join(str(m.id) for m in group)}  {shown_datetime(group[0].recorded_at)}  "
+                                f"{clock(sum(m.duration or 0 for m in group))}  {os.path.dirname(group[0].original_path)}"))
+        if not groups:
+            print("no memos look like one recording split into files", file=sys.stderr)
+        return 0
+    settings = TranscriptionSettings(model=args.model, language=args.language)
+    count = len(set(args.memo_ids))
+    memo = _library(data_dir).join(args.memo_ids, settings)
+    if args.json:
+        _print_json({"memo_id": memo.id, "joined": count, "duration": memo.duration})
+    else:
+        print(f"memo {memo.id}: joined {count} recordings ({clock(memo.duration)})")
+    return 0
+
+
 def cmd_restore(args, data_dir: Path) -> int:
     memo = _library(data_dir).restore(args.memo_id)
     print(f"memo {memo.id} is back: {one_line(memo_title(memo))}")
@@ -485,9 +548,10 @@ def cmd_listen(args, data_dir: Path, microphone=None) -> int:
         return 1
     report.send({"ok": True, "state": controller.state})
     done = threading.Event()
-    hotkey = None
+    hotkey = intake = None
     try:
         controller.preload()
+        intake = _start_intake(data_dir, settings)  # watched folders and USB recorders come in by themselves
         if args.hotkey.lower() != "none":
             hotkey = start_global_hotkey(args.hotkey, controller.toggle)
         signal.signal(signal.SIGTERM, lambda *_: done.set())
@@ -500,9 +564,26 @@ def cmd_listen(args, data_dir: Path, microphone=None) -> int:
     finally:
         if hotkey is not None:
             hotkey.stop()
+        if intake is not None:
+            intake.stop()
         server.close()
         controller.close()  # a recording in progress becomes a memo before we exit
     return 0
+
+
+def _start_intake(data_dir: Path, settings):
+    """`listen` also watches the watched folders and USB recorders (unless another Musings does), saying
+    in one line on stderr what came in."""
+    from app.intake import Intake
+
+    def told(kind: str, path: str, detail: str | None) -> None:
+        if kind in ("imported", "refused", "missing", "error", "standby") or (
+                kind == "volume" and detail and not detail.endswith(")")):
+            print(f"musings: {kind}: {path}" + (f" ({detail})" if detail else ""), file=sys.stderr, flush=True)
+
+    intake = Intake(_library(data_dir), settings, on_event=told)
+    intake.start()
+    return intake
 
 
 def _set_on_enter(stop_event: threading.Event) -> None:
@@ -511,7 +592,68 @@ def _set_on_enter(stop_event: threading.Event) -> None:
         stop_event.set()
 
 
+def cmd_watch(args, data_dir: Path) -> int:
+    library = _library(data_dir, read_only=args.action == "list")
+    if args.action == "add":
+        folder = library.add_watched_folder(args.folder, recursive=not args.no_recursive)
+        print(f"watching {folder.path}{' and its subfolders' if folder.recursive else ''}: new recordings "
+              "there are imported while `musings watch`, `musings listen` or the window runs")
+        return 0
+    if args.action == "remove":
+        print(f"no longer watching {library.remove_watched_folder(args.folder)} (its memos stay)")
+        return 0
+    if args.action == "list":
+        folders = library.watched_status()
+        if args.json:
+            _print_json([asdict(folder) for folder in folders])
+            return 0
+        for folder in folders:
+            print(_watched_line(folder))
+        if not folders:
+            print("no watched folders (`musings watch add DIR`)", file=sys.stderr)
+        return 0
+    return _watch_in_foreground(args, library)
+
+
+def _watched_line(folder) -> str:
+    activity = f"last activity {shown_datetime(folder.last_activity)}" if folder.last_activity else "no activity yet"
+    return terminal_safe(f"{folder.path}{'' if folder.recursive else ' (not subfolders)'}: "
+                         f"{folder.problem or activity}")
+
+
+def _watch_in_foreground(args, library) -> int:
+    from app.intake import SETTLE_SECONDS
+
+    settings = TranscriptionSettings(model=args.model, language=args.language)
+    if not library.watched_folders():
+        print("musings: no folders are watched yet (`musings watch add DIR`); waiting for one", file=sys.stderr,
+              flush=True)
+    shown = {"waiting": "waiting", "importing": "importing", "imported": "imported", "skipped": "skipped",
+             "refused": "refused", "missing": "missing", "back": "back", "error": "error"}
+
+    def told(kind: str, path: str, detail: str | None) -> None:
+        if kind == "standby":  # the window or `musings listen` watches: this one waits and takes over
+            print(f"musings: {detail}", file=sys.stderr, flush=True)
+        elif kind == "watching":
+            folders = ", ".join(f.path for f in library.watched_folders()) or "none yet"
+            print(f"Watching {folders} (pid {os.getpid()}); Ctrl-C to stop", file=sys.stderr, flush=True)
+        elif kind in shown and not (kind == "waiting" and detail == "waiting for it to settle"):
+            print(terminal_safe(f"{shown[kind]}: {path}" + (f" ({detail})" if detail else "")), flush=True)
+
+    watcher = library.folder_watcher(settings, on_event=told,
+                                     settle_seconds=SETTLE_SECONDS if args.settle is None else max(0.0, args.settle))
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    try:
+        watcher.run_forever(done)
+    except KeyboardInterrupt:
+        watcher.stop()
+    return 0
+
+
 def cmd_devices(args, data_dir: Path) -> int:
+    if args.volumes:
+        return _volumes(args, data_dir)
     devices = list_input_devices()
     if args.json:
         _print_json([asdict(device) for device in devices])
@@ -524,6 +666,69 @@ def cmd_devices(args, data_dir: Path) -> int:
     return 0
 
 
+def _volumes(args, data_dir: Path) -> int:
+    volumes = _library(data_dir, read_only=True).volumes()
+    if args.json:
+        _print_json([asdict(volume) for volume in volumes])
+        return 0
+    for v in volumes:
+        identity = f"UUID {v.uuid}" if v.uuid else (f"label {v.label}" if v.label else "no UUID or label")
+        what = (f"recorder: {v.reason}; {v.new} new" if v.recorder else f"not a recorder: {v.reason}")
+        print(terminal_safe(f"{v.mount_point}  {v.name} ({v.fstype}, {identity})  {what}"))
+    if not volumes:
+        print("no removable volumes mounted", file=sys.stderr)
+    return 0
+
+
+def cmd_recorder(args, data_dir: Path) -> int:
+    recorder = _library(data_dir).mark_volume(args.path, marked=not args.unmark)
+    if recorder is None:
+        print(terminal_safe(f"{args.path} is no longer taken for a recorder"))
+    else:
+        print(terminal_safe(f"{recorder.name} ({recorder.volume.key}) is a recorder: {recorder.reason}; "
+                            f"{len(recorder.files)} recordings (`musings import --volume {args.path}`)"))
+    return 0
+
+
+def _import_volumes(args, data_dir: Path, settings) -> int:
+    from app.progress import ImportProgressBar
+
+    library = _library(data_dir)
+    if args.paths:
+        raise Refused("give either files and folders or --volume, not both")
+    if args.volume:
+        targets = [library.volume(Path(args.volume))]
+    else:
+        targets = [library.volume(Path(v.mount_point)) for v in library.volumes() if v.recorder]
+        if not targets:
+            raise NotFound("no voice recorder is mounted (see `musings devices --volumes`)")
+    results, failed = [], 0
+    for volume in targets:
+        bar = ImportProgressBar(show_bar=False if args.json else None)
+        told = (lambda p: None) if args.json else (
+            lambda p: print(p.message, file=sys.stderr, flush=True) if p.done == 0 and not p.finished else None)
+        try:
+            outcome = library.import_from_volume(volume, settings, clear_after=args.clear_after, on_event=bar,
+                                                 on_progress=told)
+        finally:
+            bar.close()
+        failed += bool(outcome.refused) or bool(outcome.summary and outcome.summary.count("failed"))
+        results.append(outcome)
+        if not args.json:
+            line = f"{outcome.recorder.name}: {len(outcome.new)} new"
+            if outcome.summary is not None:
+                line += f" ({outcome.summary.sentence()})"
+            if args.clear_after:
+                line += f"; {len(outcome.cleared)} deleted from the recorder, {len(outcome.kept)} kept"
+            print(terminal_safe(line))
+    if args.json:
+        _print_json([{"name": r.recorder.name, "key": r.recorder.volume.key,
+                      "mount_point": str(r.recorder.volume.mount_point), "new": r.new, "imported": r.imported,
+                      "refused": r.refused, "cleared": r.cleared, "kept": r.kept,
+                      "counts": r.summary.counts if r.summary else None} for r in results])
+    return 1 if failed else 0
+
+
 def cmd_status(args, data_dir: Path) -> int:
     status = _library(data_dir, read_only=True).status()
     counts, unfinished = status.counts, status.unfinished  # unfinished: a crash's recordings, not memos yet
@@ -532,7 +737,9 @@ def cmd_status(args, data_dir: Path) -> int:
                      "problems": [{"path": path, "reason": reason} for path, reason in status.problems],
                      "unfinished_recordings": [{"path": str(r.path), "bytes": r.size, "in_use": r.in_use}
                                                for r in unfinished],
-                     "in_trash": status.in_trash})
+                     "in_trash": status.in_trash,
+                     "watched": [asdict(folder) for folder in status.watched],
+                     "watcher_pid": status.watcher_pid})
         return 0
     print(f"Data folder: {data_dir}")
     print(f"Memos: {sum(counts.values())} ({', '.join(f'{n} {s}' for s, n in counts.items() if n)}), "
@@ -549,6 +756,15 @@ def cmd_status(args, data_dir: Path) -> int:
         print(f"unfinished: {recording.path}" + ("  (being recorded now?)" if recording.in_use else ""))
     if status.in_trash:
         print(f"{status.in_trash} in the trash (`musings trash`)")
+    for folder in status.watched:
+        print(f"watched: {_watched_line(folder)}")
+        for path in folder.waiting[:20]:
+            print(terminal_safe(f"  waiting to settle: {path}"))
+        for path, reason in folder.refused[:20]:
+            print(terminal_safe(f"  refused: {path}: {reason}"))
+    if status.watched:
+        print(f"watcher: running (pid {status.watcher_pid})" if status.watcher_pid else
+              "watcher: not running (`musings watch`, `musings listen` or the window watches)")
     return 0
 
 
@@ -576,7 +792,7 @@ def cmd_install_desktop(args, data_dir: Path) -> int:
     from app.desktop import DesktopError, install_desktop
 
     try:
-        change = install_desktop(autostart=args.autostart)
+        change = install_desktop(autostart=args.autostart, watch=args.watch)
     except (DesktopError, OSError) as error:
         print(f"musings: cannot install the desktop entry: {error}", file=sys.stderr)
         return 2
@@ -584,6 +800,8 @@ def cmd_install_desktop(args, data_dir: Path) -> int:
         print(f"removed {path}")
     for path in change.written:
         print(f"wrote {path}")
+    for note in change.notes:
+        print(f"musings: {note}", file=sys.stderr)
     for problem in change.problems:
         print(f"musings: desktop-file-validate: {problem}", file=sys.stderr)
     return 1 if change.problems else 0
@@ -601,6 +819,8 @@ def cmd_uninstall_desktop(args, data_dir: Path) -> int:
         print(f"removed {path}")
     for path in change.kept:
         print(f"kept {path} (changed since it was installed)")
+    for note in change.notes:
+        print(f"musings: {note}", file=sys.stderr)
     if not change.removed and not change.kept:
         print("nothing to remove: the desktop entry is not installed")
     return 0
@@ -624,6 +844,6 @@ def _print_json(value) -> None:
 
 COMMANDS = {"import": cmd_import, "list": cmd_list, "show": cmd_show, "search": cmd_search, "status": cmd_status,
             "themes": cmd_themes, "theme": cmd_theme, "move": cmd_move, "title": cmd_title, "edit": cmd_edit, "related": cmd_related, "export": cmd_export,
-            "delete": cmd_delete, "trash": cmd_trash, "restore": cmd_restore,
-            "record": cmd_record, "devices": cmd_devices, "listen": cmd_listen,
+            "delete": cmd_delete, "trash": cmd_trash, "restore": cmd_restore, "join": cmd_join,
+            "record": cmd_record, "devices": cmd_devices, "recorder": cmd_recorder, "listen": cmd_listen, "watch": cmd_watch,
             "install-desktop": cmd_install_desktop, "uninstall-desktop": cmd_uninstall_desktop, "repair": cmd_repair}

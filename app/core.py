@@ -62,6 +62,18 @@ class Status:
     problems: list[tuple[str, str]]
     unfinished: list  # app.inbox.UnfinishedRecording
     in_trash: int
+    watched: list = field(default_factory=list)  # WatchedFolderStatus, one per watched folder
+    watcher_pid: int | None = None  # the process watching the folders now (None: none is)
+
+
+@dataclass
+class WatchedFolderStatus:
+    path: str
+    recursive: bool
+    last_activity: str | None  # UTC: the last file imported or refused there
+    problem: str | None  # why it isn't watched now (missing: unmounted?), or None
+    waiting: list[str] = field(default_factory=list)  # files noticed, waiting to settle
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) from the import problems
 
 
 class Musings:
@@ -217,9 +229,12 @@ class Musings:
     def status(self) -> Status:
         from app.inbox import unfinished_recordings
 
+        from app.intake import WatchLock
+
         db = self.db()
         return Status(self.data_dir, store.status_counts(db), store.total_duration(db), store.list_problems(db),
-                      unfinished_recordings(self.data_dir), len(trash.trashed(db)))
+                      unfinished_recordings(self.data_dir), len(trash.trashed(db)), self.watched_status(),
+                      WatchLock(self.data_dir).holder())
 
     # -- changing memos ------------------------------------------------------------------------------
 
@@ -381,6 +396,35 @@ class Musings:
             return 0
         return self.empty_trash(older_than_days=TRASH_DAYS)
 
+    # -- split recordings --------------------------------------------------------------------------
+
+    def join_suggestions(self) -> list[list[store.Memo]]:
+        """Memos that look like one recording a recorder split into consecutive files (one folder, each
+        ending within app.joining.CONTIGUOUS_SECONDS of the next one's start), in time order, >= 2 a group."""
+        from app.joining import suggest_joins
+
+        memos = {memo.id: memo for memo in self.memos()}
+        return [[memos[memo_id] for memo_id in group] for group in suggest_joins(memos.values())]
+
+    def join(self, memo_ids: Iterable[int], settings=None, *, transcriber=None, shared_models: bool = False,
+             on_event: Callable | None = None) -> store.Memo:
+        """Join memos (>= 2, not in the trash; taken in recorded order) into one new memo that plays and is
+        transcribed as one recording, dated at the first one's time (app.joining.join_memos). The originals go
+        to the trash, their audio kept there until it is emptied or TRASH_DAYS pass; a failure leaves them as
+        they were. `transcriber`: a loaded Whisper model to use; `shared_models`: this library's (the window)."""
+        from app.joining import join_memos, validate
+        from audio.transcribe import TranscriptionSettings
+
+        if self.read_only:
+            raise Refused("the library is open read-only: memos can't be joined")
+        memos = validate(self.memo, memo_ids)
+        settings = settings or TranscriptionSettings()
+        load = (lambda: self.transcriber(settings)) if shared_models else None
+        joined_id = join_memos(self.data_dir, self.db(), memos, settings, transcriber=transcriber,
+                               load_transcriber=load, embedder=self.embedder if shared_models else None,
+                               on_event=on_event)
+        return self.memo(joined_id)
+
     # -- import and export ---------------------------------------------------------------------------
 
     def import_recordings(self, paths: Iterable[Path], settings, *, on_event: Callable | None = None,
@@ -416,6 +460,117 @@ class Musings:
         from app.exporting import export_library
 
         return export_library(self.db(), self.data_dir, Path(folder))
+
+    # -- watched folders ---------------------------------------------------------------------------
+
+    def watched_folders(self) -> list:
+        """The folders whose new recordings are imported by themselves (storage.intake.WatchedFolder)."""
+        from storage import intake
+
+        return intake.list_folders(self.db())
+
+    def add_watched_folder(self, folder: Path, *, recursive: bool = True):
+        """Watch `folder` (with its subfolders unless not `recursive`); adding it again changes only
+        `recursive`. NotFound for a folder that isn't there, Refused for a file or the data folder."""
+        from storage import intake
+
+        given = Path(folder).expanduser()
+        path = given.resolve()
+        data_dir = self.data_dir.resolve()
+        if path == data_dir or data_dir in path.parents:
+            raise Refused(f"{given} is Musings' own data folder{'' if path == data_dir else ' (or inside it)'}: "
+                          "watch the folder your recordings arrive in")
+        if not path.exists():
+            raise NotFound(f"no folder {given}")
+        if not path.is_dir():
+            raise Refused(f"{given} is a file, not a folder: watch the folder it is in")
+        return intake.add_folder(self.db(), str(path), recursive)
+
+    def remove_watched_folder(self, folder: Path):
+        """Stop watching `folder` (its memos stay). NotFound if it is not watched."""
+        from storage import intake
+
+        given = Path(folder).expanduser()
+        for candidate in dict.fromkeys([str(given.resolve()), str(given.absolute())]):
+            if intake.remove_folder(self.db(), candidate):
+                return candidate
+        raise NotFound(f"{given} is not a watched folder (see `musings watch list`)")
+
+    def watched_status(self) -> list[WatchedFolderStatus]:
+        """Each watched folder with its last activity, its files waiting to settle and those refused."""
+        import os
+
+        from storage import intake
+
+        db = self.db()
+        waiting: dict[str, list[str]] = {}
+        for seen in intake.seen_files(db).values():
+            if seen.outcome == intake.WAITING:
+                waiting.setdefault(seen.folder, []).append(seen.path)
+        result = []
+        for folder in intake.list_folders(db):
+            problem = folder.last_error
+            if not os.path.isdir(folder.path):
+                problem = "the folder is missing (unmounted or removed?)"
+            result.append(WatchedFolderStatus(folder.path, folder.recursive, folder.last_activity, problem,
+                                              sorted(waiting.get(folder.path, [])),
+                                              intake.problems_under(db, folder.path)))
+        return result
+
+    def folder_watcher(self, settings, **options):
+        """An app.intake.FolderWatcher for this library (not started: call `start()`)."""
+        from app.intake import FolderWatcher
+
+        return FolderWatcher(self, settings, **options)
+
+    # -- recorders on USB --------------------------------------------------------------------------
+
+    def volumes(self, roots: Iterable[Path] | None = None) -> list:
+        """The removable volumes mounted now (app.volumes.VolumeStatus): recorder or not and why, identity,
+        how many recordings and how many not imported yet. `roots`: where to look (default: /media,
+        /run/media/<user>, $MUSINGS_VOLUME_ROOTS)."""
+        from app.volumes import volume_statuses
+
+        return volume_statuses(self.db(), roots)
+
+    def volume(self, path: Path):
+        """The volume (app.volumes.Volume) mounted at `path`, or the folder `path` taken as one."""
+        from app.volumes import volume_at
+
+        return volume_at(Path(path))
+
+    def recognise_volume(self, volume):
+        """The app.volumes.Recorder on `volume` (its layout, or marked by the user), or None. Thread-safe
+        (this thread's connection): what a VolumeMonitor on its own thread calls."""
+        from app.volumes import recognise_in
+
+        return recognise_in(self.db(), volume)
+
+    def mark_volume(self, path: Path, marked: bool = True):
+        """Remember the volume at `path` as a recorder whatever its layout (or forget that: not `marked`);
+        returns its Recorder (None once unmarked and not a recorder by its layout)."""
+        from app.volumes import mark
+
+        return mark(self.db(), self.volume(path), marked)
+
+    def import_from_volume(self, volume, settings, *, clear_after: bool = False, on_event: Callable | None = None,
+                           on_progress: Callable | None = None, cancel: threading.Event | None = None,
+                           shared_models: bool = False):
+        """Import the new recordings of the recorder on `volume` (an app.volumes.Volume or a path); returns
+        app.volumes.VolumeImport. `clear_after`: delete from the device the recordings verified by hash in the
+        library, nothing else. Refused if it is not a recorder."""
+        from app.volumes import Volume, import_from_volume
+
+        if not isinstance(volume, Volume):
+            volume = self.volume(volume)
+        return import_from_volume(self, volume, settings, clear_after=clear_after, on_event=on_event,
+                                  on_progress=on_progress, cancel=cancel, shared_models=shared_models)
+
+    def volume_monitor(self, on_recorder: Callable, **options):
+        """An app.volumes.VolumeMonitor recognising with this library's memory (not started: call `start()`)."""
+        from app.volumes import VolumeMonitor
+
+        return VolumeMonitor(on_recorder, recognise=self.recognise_volume, **options)
 
     # -- helpers -------------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ APP_ID = "musings"
 ICON_SIZES = (16, 32, 48, 64, 128, 256)
 MENU_ENTRY = "musings.desktop"
 AUTOSTART_ENTRY = "musings-listen.desktop"
+WATCH_UNIT = "musings-watch.service"  # `install-desktop --watch`: `musings watch` as a systemd user service
 MANIFEST_VERSION = 1
 
 
@@ -41,6 +42,7 @@ class DesktopChange:
     removed: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)  # ours once, changed since: left alone
     problems: list[str] = field(default_factory=list)  # desktop-file-validate's complaints
+    notes: list[str] = field(default_factory=list)  # one line each: what systemctl could not do
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def musings_command() -> list[str]:
     return [os.path.abspath(sys.executable), "-m", "app.cli"]
 
 
-def install_desktop(*, autostart: bool = False, dirs: XdgDirs | None = None,
+def install_desktop(*, autostart: bool = False, watch: bool = False, dirs: XdgDirs | None = None,
                     command: list[str] | None = None) -> DesktopChange:
     """Write the menu entry and icons (and the autostart entry when asked) for the current user.
 
@@ -121,11 +123,16 @@ def install_desktop(*, autostart: bool = False, dirs: XdgDirs | None = None,
     if autostart:
         entry = _with_command((assets / AUTOSTART_ENTRY).read_text(encoding="utf-8"), command)
         planned[dirs.config_home / "autostart" / AUTOSTART_ENTRY] = entry.encode()
+    unit_path = dirs.config_home / "systemd" / "user" / WATCH_UNIT
+    if watch:
+        planned[unit_path] = _with_exec_start((assets / WATCH_UNIT).read_text(encoding="utf-8"), command).encode()
 
     change = DesktopChange()
     previous_files, created_dirs = _read_manifest(dirs)
     for path, digest in previous_files.items():
         if path not in planned:
+            if path == unit_path:
+                _systemctl(change, "disable", "--now", WATCH_UNIT)
             _remove_if_ours(path, digest, change)
     # Files of the last install stay in the manifest until rewritten, so a failed install loses none.
     written = {path: digest for path, digest in previous_files.items() if path in planned}
@@ -139,6 +146,8 @@ def install_desktop(*, autostart: bool = False, dirs: XdgDirs | None = None,
         # Even a half-done install is recorded, so uninstall can clean it up.
         _write_manifest(dirs, written, created_dirs)
     change.problems = validate_entries([p for p in planned if p.suffix == ".desktop"])
+    if watch:
+        _systemctl(change, "daemon-reload") and _systemctl(change, "enable", "--now", WATCH_UNIT)
     return change
 
 
@@ -148,6 +157,8 @@ def uninstall_desktop(*, dirs: XdgDirs | None = None) -> DesktopChange:
     change = DesktopChange()
     files, created_dirs = _read_manifest(dirs)
     for path, digest in files.items():
+        if path.name == WATCH_UNIT:
+            _systemctl(change, "disable", "--now", WATCH_UNIT)
         _remove_if_ours(path, digest, change)
     dirs.manifest.unlink(missing_ok=True)
     # Folders are removed only if install created them and they are empty now, deepest first.
@@ -170,6 +181,40 @@ def validate_entries(paths: list[Path]) -> list[str]:
         if result.returncode != 0 and not any(": error:" in line for line in lines):
             problems.append(f"{path}: desktop-file-validate exited with {result.returncode}")
     return problems
+
+
+def _systemctl(change: DesktopChange, *args: str) -> bool:
+    """`systemctl --user ARGS`; what fails (no systemctl, no user session) becomes one line in change.notes."""
+    systemctl = shutil.which("systemctl")
+    if systemctl is None:
+        change.notes.append(f"systemctl not found: run `musings watch` yourself (systemctl --user {' '.join(args)} "
+                            "was not done)")
+        return False
+    try:
+        result = subprocess.run([systemctl, "--user", *args], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        change.notes.append(f"systemctl --user {' '.join(args)} failed ({error})")
+        return False
+    if result.returncode != 0:
+        said = " ".join((result.stderr or result.stdout).split())[:200]
+        change.notes.append(f"systemctl --user {' '.join(args)} failed: {said or f'exit {result.returncode}'}")
+        return False
+    return True
+
+
+def _with_exec_start(unit: str, command: list[str]) -> str:
+    """The unit with `musings` in ExecStart= replaced by the absolute command (systemd's quoting)."""
+    lines = []
+    for line in unit.splitlines():
+        if line.startswith("ExecStart="):
+            words = line[len("ExecStart="):].split()
+            args = words[1:] if words and words[0] == APP_ID else words
+            line = "ExecStart=" + " ".join(
+                f'"{w}"' if any(c.isspace() for c in w) or not w else w
+                for w in (word.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
+                          for word in command + args))
+        lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 def _with_command(entry: str, command: list[str]) -> str:

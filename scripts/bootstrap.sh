@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(libportaudio2 espeak-ng pulseaudio pulseaudio-utils libasound2-plugins
   xvfb xdotool libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1
   libfontconfig1 libdbus-1-3 libxcb-xinerama0 libxcb-randr0 libxcb-shape0 libxcb-render-util0 libxcb-image0
-  desktop-file-utils strace)
+  desktop-file-utils strace dosfstools fusefat)
 
 if command -v apt-get >/dev/null 2>&1; then
   missing=()

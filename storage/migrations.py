@@ -27,7 +27,7 @@ def m001_memos_segments_words(db: sqlite_utils.Database) -> None:
             "original_path": str,
             "library_path": str,  # relative to the data folder
             "recorded_at": str,  # ISO 8601, UTC
-            "recorded_at_source": str,  # "metadata" or "mtime"
+            "recorded_at_source": str,  # "metadata", "filename" (audio.recorded_time) or "mtime"
             "imported_at": str,
             "duration": float,
             "status": str,  # pending / transcribing / done / empty / failed
@@ -169,3 +169,38 @@ def m008_trash(db: sqlite_utils.Database) -> None:
     db["memos"].add_column("trashed_theme_id", int)
     db["memos"].add_column("trashed_theme_pinned", int)
     db["memos"].create_index(["deleted_at"])
+
+
+@migrations()
+def m009_watched_folders(db: sqlite_utils.Database) -> None:
+    # Folders whose new recordings are imported by themselves (app/intake.py): `path` resolved; last_activity
+    # (UTC) the last file imported or refused there; last_error why the folder can't be watched now (missing).
+    db["watched_folders"].create(
+        {"path": str, "recursive": int, "added_at": str, "last_activity": str, "last_error": str},
+        pk="path", not_null={"recursive"}, defaults={"recursive": 1},
+    )
+    # Files in watched folders the watcher has dealt with, by (size, mtime_ns): one seen again unchanged is not
+    # looked at again (a refused file is never retried until it changes; a catch-up scan stats, never hashes).
+    # outcome: imported / skipped / refused / waiting (noticed, not settled yet).
+    db["intake_files"].create(
+        {"path": str, "folder": str, "size": int, "mtime_ns": int, "outcome": str, "reason": str, "seen_at": str},
+        pk="path",
+    )
+    db["intake_files"].create_index(["folder"])
+
+
+@migrations()
+def m010_volumes(db: sqlite_utils.Database) -> None:
+    # Removable volumes seen as voice recorders (app/volumes.py), by `key`: "uuid:<filesystem UUID>", else
+    # "label:<label>", else "path:<mount point>". marked = 1: the user said it is a recorder (any layout).
+    db["volumes"].create(
+        {"key": str, "uuid": str, "label": str, "name": str, "marked": int, "first_seen": str, "last_seen": str},
+        pk="key", not_null={"marked"}, defaults={"marked": 0},
+    )
+    # What each volume's files became, by (size, mtime_ns): one seen again unchanged is not hashed again.
+    # outcome: imported (memo_id: its memo, new or already in the library) / refused (not a usable recording).
+    db["volume_files"].create(
+        {"volume": str, "path": str, "size": int, "mtime_ns": int, "outcome": str, "memo_id": int,
+         "reason": str, "seen_at": str},
+        pk=("volume", "path"),
+    )

@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         self.hotkey.activated.connect(self.recording.toggle)
         self.tray = self._build_tray()
         self.instance_server = None
+        self.intake = None  # app.intake.Intake, started with the background work
         self.refresh()
 
     # -- start-up -------------------------------------------------------------------------------
@@ -168,8 +169,10 @@ class MainWindow(QMainWindow):
         return super().eventFilter(watched, event)
 
     def start_background_work(self) -> None:
-        """After the window is visible: load Whisper and listen for `musings record --toggle`."""
+        """After the window is visible: load Whisper, listen for `musings record --toggle`, and watch the
+        watched folders and USB recorders (app.intake; another Musings already watching keeps doing it)."""
         self.recording.preload()
+        self._start_intake()
         # The embedding process (torch: ~3.5 s of CPU, ~550 MB) starts with the first search or import
         # instead: started here it would compete for the CPU with a recording started right away.
         self._start_instance_server()
@@ -540,7 +543,7 @@ class MainWindow(QMainWindow):
     # -- settings and messages --------------------------------------------------------------------
 
     def open_settings(self) -> SettingsDialog:
-        dialog = SettingsDialog(self.preferences, self.runner, self)
+        dialog = SettingsDialog(self.preferences, self.runner, self, library=self.library)
         dialog.accepted.connect(lambda: self.apply_preferences(dialog.result_preferences()))
         dialog.open()
         return dialog
@@ -558,7 +561,44 @@ class MainWindow(QMainWindow):
         self.message_bar.show_message(message, "error")
         self.statusBar().showMessage(message, 10_000)
 
+    def _start_intake(self) -> None:
+        from app.intake import Intake
+
+        if self.intake is not None:
+            return
+        try:
+            self.intake = Intake(self.library, self.preferences.transcription_settings(), shared_models=True,
+                                 on_event=lambda kind, path, detail: self.runner.post(
+                                     lambda: self._intake_event(kind, path, detail)))
+            self.intake.start()
+        except Exception:  # the window works without it; the log says why
+            log.exception("could not start watching folders and recorders")
+            self.intake = None
+
+    def _intake_event(self, kind: str, path: str, detail: str | None) -> None:
+        """What the watched folders and recorders did: the list follows; night mode shows nothing."""
+        if kind in ("imported", "refused", "volume"):
+            self._refresh_soon.isActive() or self._refresh_soon.start()
+        if self.preferences.night_mode:
+            return
+        name = Path(path).name or path
+        if kind == "volume":
+            self.statusBar().showMessage(detail or "", 15_000)
+            if detail and not detail.startswith("Importing"):
+                self.message_bar.show_message(detail, "info")
+        elif kind == "importing":
+            self.statusBar().showMessage(f"Importing {name} from a watched folder…", 15_000)
+        elif kind == "imported":
+            self.statusBar().showMessage(f"{name} came in from a watched folder ({detail})", 15_000)
+        elif kind == "refused":
+            self.statusBar().showMessage(f"{name} in a watched folder is not a recording Musings can use: {detail}",
+                                         15_000)
+        elif kind in ("missing", "error"):
+            self.message_bar.show_message(f"{name}: {detail}", "info")
+
     def closeEvent(self, event) -> None:
+        if self.intake is not None:
+            self.intake.stop(timeout=5)
         self._refresh_soon.stop()
         self._search_timer.stop()
         self._release_embedder.stop()

@@ -1,11 +1,15 @@
-"""Preferences: model, language, vocabulary, microphone, hotkey, night capture, data folder."""
+"""Preferences: model, language, vocabulary, microphone, hotkey, night capture, data folder, and the watched
+folders (kept in the library, changed at once: the watcher picks a change up within seconds)."""
 from __future__ import annotations
 
 from dataclasses import replace
 
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QKeySequenceEdit, QLabel, QLineEdit, QPushButton, QWidget)
+                               QHBoxLayout, QKeySequenceEdit, QLabel, QLineEdit, QListWidget, QPushButton,
+                               QVBoxLayout, QWidget)
+
+from musings_errors import UserError
 
 from app.gui.settings import Preferences
 
@@ -14,10 +18,11 @@ LANGUAGES = ["auto", "en", "de", "fr", "es", "it", "nl", "pt", "pl", "sv", "ja",
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, preferences: Preferences, runner=None, parent=None):
+    def __init__(self, preferences: Preferences, runner=None, parent=None, library=None):
         super().__init__(parent)
         self.setWindowTitle("Musings settings")
         self.preferences = preferences
+        self.library = library  # app.core.Musings: the watched folders are the library's
 
         self.model = QComboBox()
         for label, value in MODELS:
@@ -54,6 +59,8 @@ class SettingsDialog(QDialog):
         note = QLabel("A new data folder is used from the next start.")
         note.setStyleSheet("color: #6b7280")
         form.addRow("", note)
+        if library is not None:
+            form.addRow("Watched folders", self._watched_folders())
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -105,6 +112,47 @@ class SettingsDialog(QDialog):
             night_mode=self.night_mode.isChecked(),
             data_dir=self.data_dir.text().strip(),
         )
+
+    def _watched_folders(self) -> QWidget:
+        """The folders whose new recordings come in by themselves (a phone's sync folder, a recorder's)."""
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.watched = QListWidget()
+        self.watched.setMaximumHeight(90)
+        self.watched_problem = QLabel()
+        self.watched_problem.setStyleSheet("color: #9b1c1c")
+        self.watched_problem.setWordWrap(True)
+        add, remove = QPushButton("Add…"), QPushButton("Remove")
+        add.clicked.connect(lambda: self.add_watched_folder(
+            QFileDialog.getExistingDirectory(self, "Watch a folder for new recordings")))
+        remove.clicked.connect(lambda: self.watched.currentItem() and self.remove_watched_folder(
+            self.watched.currentItem().text()))
+        layout.addWidget(self.watched)
+        layout.addWidget(_row(add, remove))
+        layout.addWidget(self.watched_problem)
+        self._show_watched()
+        return box
+
+    def _show_watched(self) -> None:
+        self.watched.clear()
+        self.watched.addItems([folder.path for folder in self.library.watched_folders()])
+
+    def add_watched_folder(self, folder: str) -> None:
+        self._change_watched(self.library.add_watched_folder, folder)
+
+    def remove_watched_folder(self, folder: str) -> None:
+        self._change_watched(self.library.remove_watched_folder, folder)
+
+    def _change_watched(self, change, folder: str) -> None:
+        if not folder:
+            return
+        try:
+            change(folder)
+            self.watched_problem.clear()
+        except UserError as error:  # the data folder itself, a file, gone meanwhile: the library says why
+            self.watched_problem.setText(str(error))
+        self._show_watched()
 
     def _browse_model(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Whisper model folder", self.model_folder.text())

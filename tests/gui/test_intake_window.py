@@ -1,0 +1,71 @@
+"""The window watches the watched folders: a recording dropped in one becomes a memo in the list while the window
+is open, and the status bar says where it came from. `musings listen` watches them too."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from app.core import Musings
+from tests.conftest import DATA, ROOT, run_musings
+
+CLIP = DATA / "formats" / "jfk.mp3"
+
+
+def test_a_recording_dropped_in_a_watched_folder_shows_up_in_the_open_window(qtbot, window, tmp_path):
+    inbox = tmp_path / "phone"
+    inbox.mkdir()
+    Musings(window.library.data_dir).add_watched_folder(inbox)
+    before = len(window.memo_list.memo_ids())
+    window._start_intake()
+    qtbot.waitUntil(lambda: window.intake.watcher.state == "watching", timeout=30_000)
+    shutil.copy(CLIP, inbox / "Recording.mp3")
+    qtbot.waitUntil(lambda: len(window.memo_list.memo_ids()) == before + 1, timeout=180_000)
+    memo = next(m for m in window.memos if m.original_name == "Recording.mp3")
+    assert "country" in (memo.transcript or "").lower()
+    qtbot.waitUntil(lambda: "came in from a watched folder" in window.statusBar().currentMessage(), timeout=10_000)
+    window.close()
+    assert not window.intake.watcher._thread.is_alive()  # the watcher stops with the window
+
+
+def test_listen_watches_the_watched_folders(tmp_path):
+    data_dir, inbox = tmp_path / "data", tmp_path / "recorder"
+    inbox.mkdir()
+    run_musings("watch", "add", str(inbox), data_dir=data_dir, check=True)
+    env = {**os.environ, "MUSINGS_HOME": str(data_dir), "MUSINGS_RUNTIME_DIR": str(tmp_path / "run"),
+           "PYTHONPATH": str(ROOT)}
+    # --night: the microphone opens only when a recording starts, so the test does not hold it.
+    listener = subprocess.Popen([sys.executable, "-m", "app.cli", "listen", "--night", "--hotkey", "none"],
+                                cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        shutil.copy(CLIP, inbox / "Voice 001.mp3")
+        deadline = time.monotonic() + 240
+        memos = []
+        while time.monotonic() < deadline and not memos:
+            time.sleep(1)
+            memos = json.loads(run_musings("list", "--json", data_dir=data_dir, check=True).stdout)
+        assert [m["original_name"] for m in memos] == ["Voice 001.mp3"]
+    finally:
+        listener.send_signal(signal.SIGTERM)
+        _, err = listener.communicate(timeout=60)
+    assert listener.returncode == 0, err
+    assert "imported: " in err and "Voice 001.mp3" in err and "Traceback" not in err
+
+
+def test_watched_folders_are_added_and_removed_in_settings(qtbot, window, tmp_path):
+    folder = tmp_path / "phone sync"
+    folder.mkdir()
+    dialog = window.open_settings()
+    dialog.add_watched_folder(str(folder))
+    assert [dialog.watched.item(i).text() for i in range(dialog.watched.count())] == [str(folder.resolve())]
+    assert [f.path for f in window.library.watched_folders()] == [str(folder.resolve())]
+    dialog.add_watched_folder(str(window.library.data_dir))  # refused, with the reason, nothing added
+    assert "own data folder" in dialog.watched_problem.text() and dialog.watched.count() == 1
+    dialog.remove_watched_folder(str(folder.resolve()))
+    assert dialog.watched.count() == 0 and window.library.watched_folders() == []
+    assert dialog.watched_problem.text() == ""
+    dialog.reject()
