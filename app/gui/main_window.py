@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLin
                                QMessageBox, QSplitter, QSystemTrayIcon, QTabWidget, QVBoxLayout, QWidget)
 
 from app.core import Musings
+from app.display import memo_title
 from app.gui.importing import ImportPanel, ImportQueue
 from app.gui.jobs import JobRunner
 from app.gui.memo_list import DATE_FILTERS, MemoList, passes_date_filter
@@ -157,6 +158,8 @@ class MainWindow(QMainWindow):
         self.tray = self._build_tray()
         self.instance_server = None
         self.intake = None  # app.intake.Intake, started with the background work
+        self.join_groups: list[list[int]] = []  # memos that look like one split recording
+        self._joins_offered: set[tuple[int, ...]] = set()
         self.refresh()
 
     # -- start-up -------------------------------------------------------------------------------
@@ -195,6 +198,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction("Import a folder…", self.ask_import_folder)
         file_menu.addSeparator()
         self.export_action = file_menu.addAction("Export to Markdown…", self.ask_export)
+        file_menu.addSeparator()
+        self.join_action = file_menu.addAction("Join split recordings…", self.ask_join)
+        self.join_action.setEnabled(False)
         file_menu.addSeparator()
         self.settings_action = file_menu.addAction("Settings…", self.open_settings)
         # The platform's Preferences key is empty on Linux desktops: Ctrl+, everywhere, as most apps do.
@@ -245,6 +251,7 @@ class MainWindow(QMainWindow):
         recent = sum(passes_date_filter(m.recorded_at, RECENT_DAYS, today) for m in self.memos)
         unsorted = sum(1 for m in self.memos if m.theme_id is None and m.status == "done")
         self.themes.show_themes(theme_records, len(self.memos), recent, unsorted, len(self.trashed))
+        self._offer_joins()
         self.theme_records = theme_records
         self.show_list()
         current = self.memo_view.memo
@@ -560,6 +567,44 @@ class MainWindow(QMainWindow):
     def show_error(self, message: str) -> None:
         self.message_bar.show_message(message, "error")
         self.statusBar().showMessage(message, 10_000)
+
+    def _offer_joins(self) -> None:
+        """Recordings a recorder split into consecutive files are offered as one memo (File › Join), said once
+        per group in the message bar."""
+        from app.joining import suggest_joins
+
+        self.join_groups = suggest_joins(self.memos)
+        self.join_action.setEnabled(bool(self.join_groups))
+        new = [group for group in self.join_groups if tuple(group) not in self._joins_offered]
+        if new and not self.preferences.night_mode:
+            self._joins_offered.update(tuple(group) for group in new)
+            count = sum(len(group) for group in new)
+            self.message_bar.show_message(f"{count} recordings look like parts of {len(new)} longer one"
+                                          f"{'s' * (len(new) != 1)} split by the recorder: File › Join split "
+                                          "recordings makes each one memo.", "info")
+
+    def ask_join(self) -> QMessageBox:
+        """Asked first: joining puts the parts in the trash (Recently deleted keeps them 30 days)."""
+        titles = {m.id: memo_title(m) for m in self.memos}
+        listing = "\n".join(" + ".join(titles.get(i, str(i)) for i in group) for group in self.join_groups)
+        box = QMessageBox(QMessageBox.Icon.Question, "Join split recordings",
+                          f"Make each of these one memo?\n\n{listing}\n\nThe parts go to Recently deleted.",
+                          QMessageBox.StandardButton.Cancel, self)
+        join = box.addButton("Join", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(join)
+        box.finished.connect(lambda _: box.clickedButton() is join and self.join_split_recordings())
+        box.open()
+        return box
+
+    def join_split_recordings(self) -> None:
+        groups, settings = list(self.join_groups), self.preferences.transcription_settings()
+
+        def join_all():
+            return [self.library.join(group, settings, shared_models=True) for group in groups]
+
+        self.statusBar().showMessage("Joining split recordings…")
+        self._write("join the recordings", join_all, then=lambda joined: self.statusBar().showMessage(
+            f"{len(joined)} joined memo{'s' * (len(joined) != 1)} made", 10_000))
 
     def _start_intake(self) -> None:
         from app.intake import Intake

@@ -69,3 +69,28 @@ def test_watched_folders_are_added_and_removed_in_settings(qtbot, window, tmp_pa
     assert dialog.watched.count() == 0 and window.library.watched_folders() == []
     assert dialog.watched_problem.text() == ""
     dialog.reject()
+
+
+def test_a_recording_split_in_two_is_offered_and_joined_from_the_window(qtbot, window):
+    from tests.gui.conftest import wait_idle
+
+    db = window.library.db()
+    first, second = sorted(window.memos, key=lambda m: m.id)
+    # As a recorder leaves them: one folder, the second part starting as the first ends.
+    start = "2026-11-30T06:00:00+00:00"
+    end = f"2026-11-30T06:00:{int(first.duration) + 1:02d}+00:00"
+    with db.conn:
+        db.execute("UPDATE memos SET original_path = ?, recorded_at = ? WHERE id = ?", ["/rec/VOICE/a.wav", start, first.id])
+        db.execute("UPDATE memos SET original_path = ?, recorded_at = ? WHERE id = ?", ["/rec/VOICE/b.wav", end, second.id])
+    window.refresh()
+    assert window.join_groups == [[first.id, second.id]] and window.join_action.isEnabled()
+    assert "look like parts of 1 longer one" in window.message_bar.text()
+    box = window.ask_join()
+    assert "The parts go to Recently deleted" in box.text()
+    box.reject()
+    window.join_split_recordings()
+    wait_idle(qtbot, window, timeout=180_000)
+    joined = window.memos
+    assert len(joined) == 1 and joined[0].id not in (first.id, second.id)
+    assert abs(joined[0].duration - (first.duration + second.duration)) < 0.3
+    assert {m.id for m in window.trashed} == {first.id, second.id} and not window.join_action.isEnabled()
