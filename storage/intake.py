@@ -6,12 +6,13 @@ settle, with the size and mtime it had then: a file seen again with the same siz
 """
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 from typing import Iterable
 
 import sqlite_utils
+
+from storage.timestamps import now_text
 
 IMPORTED, SKIPPED, REFUSED, WAITING = "imported", "skipped", "refused", "waiting"
 
@@ -36,9 +37,6 @@ class SeenFile:
     seen_at: str | None = None
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
 
 def _has_tables(db: sqlite_utils.Database) -> bool:
     # A library on read-only media from before m009 has none (shown as it is, with no watched folders).
@@ -61,7 +59,7 @@ def add_folder(db: sqlite_utils.Database, path: str, recursive: bool) -> Watched
     with db.atomic():
         db.execute("INSERT INTO watched_folders (path, recursive, added_at) VALUES (?, ?, ?) "
                    "ON CONFLICT (path) DO UPDATE SET recursive = excluded.recursive",
-                   [path, int(recursive), _now()])
+                   [path, int(recursive), now_text()])
     return get_folder(db, path)
 
 
@@ -84,7 +82,7 @@ def set_folder_state(db: sqlite_utils.Database, path: str, *, activity: bool = F
         values.append(error)
     if activity:
         assignments.append("last_activity = ?")
-        values.append(_now())
+        values.append(now_text())
     if not assignments:
         return
     with db.atomic():
@@ -100,7 +98,7 @@ def seen_files(db: sqlite_utils.Database, folder: str | None = None) -> dict[str
 
 
 def mark_files(db: sqlite_utils.Database, files: Iterable[SeenFile]) -> None:
-    rows = [{**file.__dict__, "seen_at": file.seen_at or _now()} for file in files]
+    rows = [{**file.__dict__, "seen_at": file.seen_at or now_text()} for file in files]
     if rows:
         with db.atomic():
             db["intake_files"].upsert_all(rows, pk="path")

@@ -5,14 +5,13 @@ A segment keeps what Whisper heard in `text`, never changed, and the user's word
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Protocol, Sequence
 
 import sqlite_utils
 
 from storage.fts import to_fts_query
-from storage.timestamps import to_utc_text
+from storage.timestamps import now_text, to_utc_text
 
 PENDING, TRANSCRIBING, DONE, EMPTY, FAILED = "pending", "transcribing", "done", "empty", "failed"
 STATUSES = (PENDING, TRANSCRIBING, DONE, EMPTY, FAILED)
@@ -102,9 +101,6 @@ class SearchHit:
     rank: float
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
 
 def _memo(row: dict) -> Memo:
     return Memo(**{name: row.get(name) for name in Memo.__dataclass_fields__})
@@ -117,7 +113,7 @@ def find_by_hash(db: sqlite_utils.Database, content_hash: str) -> Memo | None:
 
 def add_memo(db: sqlite_utils.Database, memo: NewMemo) -> int | None:
     """Insert a pending memo and return its id; None if a memo with this hash exists (another import's)."""
-    record = {**memo.__dict__, "status": PENDING, "imported_at": _now(),
+    record = {**memo.__dict__, "status": PENDING, "imported_at": now_text(),
               "recorded_at": to_utc_text(memo.recorded_at) or memo.recorded_at}  # UTC, whatever the caller gave
     with db.atomic():
         # One statement: of two imports adding the same recording at once, one adds it, the other gets None.
@@ -322,7 +318,7 @@ def total_duration(db: sqlite_utils.Database) -> float:
 def record_problem(db: sqlite_utils.Database, path: str, reason: str) -> None:
     """Remember a file an import could not use, and why."""
     with db.atomic():
-        db["import_problems"].upsert({"path": path, "reason": reason, "seen_at": _now()}, pk="path")
+        db["import_problems"].upsert({"path": path, "reason": reason, "seen_at": now_text()}, pk="path")
 
 
 def list_problems(db: sqlite_utils.Database) -> list[tuple[str, str]]:

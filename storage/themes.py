@@ -4,7 +4,6 @@ is the clustering; this is its storage)."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import weakref
 from dataclasses import dataclass, field
 
@@ -12,6 +11,7 @@ import numpy as np
 import sqlite_utils
 
 from storage.db import StorageError
+from storage.timestamps import now_text
 
 
 @dataclass
@@ -238,7 +238,7 @@ def save_themes(
     a theme removed since is not brought back (its memos go to Unsorted), and a new theme id the user took
     meanwhile is given to the clustering's theme under a fresh id.
     """
-    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    now = now_text()
     themes = {k: (v[0], v[1], v[2] if len(v) > 2 else None) for k, v in themes.items()}
     with write_transaction(db):
         if based_on is not None:
@@ -324,7 +324,7 @@ def rename_theme(db: sqlite_utils.Database, theme_id: int, name: str) -> None:
 
 
 def create_theme(db: sqlite_utils.Database, name: str, centroid: np.ndarray | None = None) -> int:
-    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    now = now_text()
     with db.atomic():
         return db["themes"].insert({
             "name": name, "name_edited": 1, "created_at": now,

@@ -13,6 +13,11 @@ def utc_text(when: dt.datetime) -> str:
     return when.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def now_text() -> str:
+    """This instant in the stored form."""
+    return utc_text(dt.datetime.now(dt.timezone.utc))
+
+
 def to_utc_text(text: str | None) -> str | None:
     """ISO 8601 text (any offset, "Z", or naive = local) as the stored form; None if it is not a time."""
     if not isinstance(text, str):

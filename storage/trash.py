@@ -13,10 +13,8 @@ import sqlite_utils
 
 from storage.memos import Memo, _memo
 from storage.themes import delete_empty_themes, write_transaction
+from storage.timestamps import now_text
 
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def move_to_trash(db: sqlite_utils.Database, memo_ids: list[int]) -> None:
@@ -25,7 +23,7 @@ def move_to_trash(db: sqlite_utils.Database, memo_ids: list[int]) -> None:
     marks = ",".join("?" * len(memo_ids))
     with write_transaction(db):
         db.execute(f"UPDATE memos SET deleted_at = ?, trashed_theme_id = theme_id, trashed_theme_pinned = theme_pinned, "
-                   f"theme_id = NULL, theme_pinned = 0 WHERE id IN ({marks}) AND deleted_at IS NULL", [_now(), *memo_ids])
+                   f"theme_id = NULL, theme_pinned = 0 WHERE id IN ({marks}) AND deleted_at IS NULL", [now_text(), *memo_ids])
         db.execute(f"DELETE FROM embeddings WHERE memo_id IN ({marks})", memo_ids)
         delete_empty_themes(db)
 

@@ -6,11 +6,12 @@ the size and mtime it had then: a file seen again with the same size and mtime i
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable
 
 import sqlite_utils
+
+from storage.timestamps import now_text
 
 IMPORTED, REFUSED = "imported", "refused"
 
@@ -38,9 +39,6 @@ class VolumeFile:
     seen_at: str | None = None
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
 
 def _has_tables(db: sqlite_utils.Database) -> bool:
     # A library on read-only media from before m010 has none: no volume is known there.
@@ -63,7 +61,7 @@ def list_volumes(db: sqlite_utils.Database) -> list[KnownVolume]:
 def note_volume(db: sqlite_utils.Database, key: str, *, uuid: str | None, label: str | None, name: str | None,
                 marked: bool | None = None) -> KnownVolume:
     """Record that the volume `key` was seen now (and, if `marked` is given, whether the user marked it)."""
-    now = _now()
+    now = now_text()
     with db.atomic():
         db.execute("INSERT INTO volumes (key, uuid, label, name, marked, first_seen, last_seen) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET uuid = excluded.uuid, "
@@ -86,7 +84,7 @@ def known_files(db: sqlite_utils.Database, key: str) -> dict[str, VolumeFile]:
 
 
 def remember_files(db: sqlite_utils.Database, files: Iterable[VolumeFile]) -> None:
-    rows = [{**file.__dict__, "seen_at": file.seen_at or _now()} for file in files]
+    rows = [{**file.__dict__, "seen_at": file.seen_at or now_text()} for file in files]
     if rows:
         with db.atomic():
             db["volume_files"].upsert_all(rows, pk=("volume", "path"))
