@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QKeySequenceEdit, QLabel, QLineEdit, QListWidget, QPushButton,
+                               QHBoxLayout, QKeySequenceEdit, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QPushButton,
                                QVBoxLayout, QWidget)
 
+from app.display import shown_datetime
 from musings_errors import UserError
 
 from app.gui.settings import Preferences
@@ -127,7 +130,7 @@ class SettingsDialog(QDialog):
         add.clicked.connect(lambda: self.add_watched_folder(
             QFileDialog.getExistingDirectory(self, "Watch a folder for new recordings")))
         remove.clicked.connect(lambda: self.watched.currentItem() and self.remove_watched_folder(
-            self.watched.currentItem().text()))
+            self.watched.currentItem().data(Qt.ItemDataRole.UserRole)))
         layout.addWidget(self.watched)
         layout.addWidget(_row(add, remove))
         layout.addWidget(self.watched_problem)
@@ -135,8 +138,22 @@ class SettingsDialog(QDialog):
         return box
 
     def _show_watched(self) -> None:
+        """Each folder with what happened there last, what waits to settle and what was refused (why, on hover)."""
         self.watched.clear()
-        self.watched.addItems([folder.path for folder in self.library.watched_folders()])
+        for folder in self.library.watched_status():
+            facts = [f"last: {shown_datetime(folder.last_activity)}" if folder.last_activity else "nothing yet"]
+            if folder.waiting:
+                facts.append(f"{len(folder.waiting)} waiting to settle")
+            if folder.refused:
+                facts.append(f"{len(folder.refused)} refused")
+            if folder.problem:
+                facts.append(folder.problem)
+            item = QListWidgetItem(f"{folder.path}  ({' · '.join(facts)})")
+            item.setData(Qt.ItemDataRole.UserRole, folder.path)
+            item.setToolTip("\n".join([*(f"waiting: {path}" for path in folder.waiting),
+                                        *(f"refused: {path}: {reason}" for path, reason in folder.refused)])
+                            or folder.path)
+            self.watched.addItem(item)
 
     def add_watched_folder(self, folder: str) -> None:
         self._change_watched(self.library.add_watched_folder, folder)

@@ -61,7 +61,8 @@ def test_watched_folders_are_added_and_removed_in_settings(qtbot, window, tmp_pa
     folder.mkdir()
     dialog = window.open_settings()
     dialog.add_watched_folder(str(folder))
-    assert [dialog.watched.item(i).text() for i in range(dialog.watched.count())] == [str(folder.resolve())]
+    assert [dialog.watched.item(i).text() for i in range(dialog.watched.count())] == [
+        f"{folder.resolve()}  (nothing yet)"]
     assert [f.path for f in window.library.watched_folders()] == [str(folder.resolve())]
     dialog.add_watched_folder(str(window.library.data_dir))  # refused, with the reason, nothing added
     assert "own data folder" in dialog.watched_problem.text() and dialog.watched.count() == 1
@@ -94,3 +95,18 @@ def test_a_recording_split_in_two_is_offered_and_joined_from_the_window(qtbot, w
     assert len(joined) == 1 and joined[0].id not in (first.id, second.id)
     assert abs(joined[0].duration - (first.duration + second.duration)) < 0.3
     assert {m.id for m in window.trashed} == {first.id, second.id} and not window.join_action.isEnabled()
+
+
+def test_settings_show_each_watched_folder_with_what_was_refused_there(qtbot, window, tmp_path):
+    from storage import memos as store
+
+    folder = tmp_path / "recorder"
+    folder.mkdir()
+    window.library.add_watched_folder(folder)
+    store.record_problem(window.library.db(), str(folder.resolve() / "notes.txt"), "not an audio file")
+    dialog = window.open_settings()
+    item = dialog.watched.item(0)
+    assert item.text() == f"{folder.resolve()}  (nothing yet · 1 refused)"
+    assert item.toolTip() == f"refused: {folder.resolve() / 'notes.txt'}: not an audio file"
+    dialog.reject()
+
