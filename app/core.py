@@ -149,6 +149,11 @@ class Musings:
         log.info("embedding process stopped after %.0f s unused", after)
         return True
 
+    @property
+    def started_embedder(self):
+        """The embedder if one was started (an EmbedderProcess in the window), else None: never starts one."""
+        return self._embedder
+
     def embedder_ready(self) -> bool:
         """Whether search by meaning can answer now (the embedding model has loaded)."""
         embedder = self._embedder

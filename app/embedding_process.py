@@ -56,6 +56,16 @@ class EmbedderProcess:
         """The child's process id (None before it started or when it could not)."""
         return self._process.pid
 
+    @property
+    def alive(self) -> bool:
+        """Whether a child is running now (a released, closed or dead one is not)."""
+        return self._process.is_alive()
+
+    @property
+    def exit_code(self) -> int | None:
+        """The last child's exit code once it has ended (None while it runs)."""
+        return self._process.exitcode
+
     def idle_seconds(self) -> float:
         """Seconds since the last embedding finished (or since the start)."""
         return time.monotonic() - self._last_used

@@ -230,12 +230,12 @@ def test_editing_a_passage_keeps_the_original_and_marks_the_line(window, qtbot):
 
 
 def test_the_embedding_process_starts_when_the_search_box_gets_focus(window, qtbot):
-    assert window.library._embedder is None
+    assert window.library.started_embedder is None
     window.activateWindow()
     window.search.setFocus()
-    qtbot.waitUntil(lambda: window.library._embedder is not None, timeout=5_000)
-    embedder = window.library._embedder
-    assert embedder._process.pid is not None and embedder._process.is_alive()
+    qtbot.waitUntil(lambda: window.library.started_embedder is not None, timeout=5_000)
+    embedder = window.library.started_embedder
+    assert embedder.pid is not None and embedder.alive
 
 
 def test_words_answer_at_once_while_the_embedding_process_loads_then_meaning_joins(window, qtbot):
@@ -253,14 +253,14 @@ def test_an_unused_embedding_process_is_stopped_and_the_search_box_brings_it_bac
     window.activateWindow()
     window.search.setFocus()
     qtbot.waitUntil(window.library.embedder_ready, timeout=60_000)
-    child = window.library._embedder._process
+    embedder = window.library.started_embedder
+    child = embedder.pid
     assert not window.library.release_idle_embedder(after=3600)  # used just now: kept
     assert window.library.release_idle_embedder(after=0)
-    assert not child.is_alive() and not window.library.embedder_ready()
+    assert not embedder.alive and not window.library.embedder_ready()
     window.memo_list.setFocus()
     window.search.setFocus()  # heading for the search box again starts a new process
-    qtbot.waitUntil(lambda: window.library._embedder._process is not child
-                    and window.library._embedder._process.is_alive(), timeout=5_000)
+    qtbot.waitUntil(lambda: embedder.pid != child and embedder.alive, timeout=5_000)
     with qtbot.waitSignal(window.search_done, timeout=60_000):
         qtbot.keyClicks(window.search, "communication")
     qtbot.waitUntil(lambda: "both" in {r.matched_by for r in window.search_results or []}, timeout=60_000)
