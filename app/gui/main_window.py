@@ -14,10 +14,12 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMenu,
-                               QMessageBox, QSplitter, QSystemTrayIcon, QTabWidget, QVBoxLayout, QWidget)
+                               QMessageBox, QSplitter, QStackedWidget, QSystemTrayIcon, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from app.core import Musings
 from app.display import memo_title
+from app.gui import help
 from app.gui.importing import ImportPanel, ImportQueue
 from app.gui.jobs import JobRunner
 from app.gui.memo_list import DATE_FILTERS, MemoList, passes_date_filter
@@ -88,8 +90,13 @@ class MainWindow(QMainWindow):
         self.date_filter.currentIndexChanged.connect(lambda _: self.show_list())
         self.list_caption = QLabel()
         self.list_caption.setStyleSheet("color: #6b7280")
+        # The list, or in its place what to do when it is empty (the list itself stays as it is).
+        self.empty_state = help.EmptyState()
+        self.list_stack = QStackedWidget()
+        self.list_stack.addWidget(self.memo_list)
+        self.list_stack.addWidget(self.empty_state)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.memo_list, "List")
+        self.tabs.addTab(self.list_stack, "List")
         self.tabs.addTab(self.theme_map, "Theme map")
         self.tabs.currentChanged.connect(lambda _: self._load_map_if_shown())
         middle = QWidget()
@@ -146,6 +153,8 @@ class MainWindow(QMainWindow):
         self.themes.new_theme_requested.connect(self.new_theme)
         self.themes.selected_memo_ids = self.memo_list.selected_memo_ids
         self.memo_list.memo_selected.connect(self.open_memo)
+        self.empty_state.record_requested.connect(lambda: self.recording.toggle())
+        self.empty_state.import_requested.connect(lambda: self.ask_import_files())
         self.memo_view.title_edited.connect(self.set_title)
         self.memo_view.theme_chosen.connect(lambda memo_id, theme_id: self.move_memos([memo_id], theme_id))
         self.memo_view.open_memo.connect(self.reveal_memo)
@@ -153,8 +162,7 @@ class MainWindow(QMainWindow):
         self.memo_view.player.failed.connect(self.show_error)
         self.theme_map.memo_clicked.connect(self.reveal_memo)
         self._build_menus()
-        self.hotkey = QShortcut(QKeySequence(self.preferences.hotkey), self)
-        self.hotkey.activated.connect(self.recording.toggle)
+        self._install_shortcuts()
         self.tray = self._build_tray()
         self.instance_server = None
         self.intake = None  # app.intake.Intake, started with the background work
@@ -203,21 +211,102 @@ class MainWindow(QMainWindow):
         self.join_action.setEnabled(False)
         file_menu.addSeparator()
         self.settings_action = file_menu.addAction("Settings…", self.open_settings)
-        # The platform's Preferences key is empty on Linux desktops: Ctrl+, everywhere, as most apps do.
-        preferences_keys = [QKeySequence("Ctrl+,")] + [key for key in QKeySequence.keyBindings(
-            QKeySequence.StandardKey.Preferences) if key != QKeySequence("Ctrl+,")]
-        self.settings_action.setShortcuts(preferences_keys)
         file_menu.addSeparator()
-        quit_action = file_menu.addAction("Quit", self.close)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action = file_menu.addAction("Quit", self.close)
         themes_menu = self.menuBar().addMenu("&Themes")
         themes_menu.addAction("Rebuild themes…", self.ask_rebuild_themes)
         themes_menu.addAction("Show theme map", lambda: self.tabs.setCurrentWidget(self.theme_map))
         themes_menu.addAction("Rename the selected theme…", self._rename_selected_theme)
-        find = QAction("Find", self)
-        find.setShortcut(QKeySequence.StandardKey.Find)
-        find.triggered.connect(lambda: self.search.setFocus())
-        self.addAction(find)
+        self.find_action = QAction("Find", self)
+        self.find_action.triggered.connect(lambda: self.search.setFocus())
+        self.addAction(self.find_action)
+        self.rename_action = QAction("Rename", self)
+        self.rename_action.triggered.connect(self.rename_selected)
+        self.addAction(self.rename_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction("Getting started", self.show_getting_started)
+        self.shortcuts_action = help_menu.addAction("Keyboard shortcuts", self.show_shortcuts)
+        self.open_log_action = help_menu.addAction("Open log file", self.open_log_file)
+        help_menu.addSeparator()
+        help_menu.addAction("About Musings", self.show_about)
+        help_menu.aboutToShow.connect(self._update_help_menu)
+        self._update_help_menu()
+
+    def _install_shortcuts(self) -> None:
+        """Every key of app.gui.help.SHORTCUTS, the table Help › Keyboard shortcuts shows: menu commands get
+        theirs on their action (the menu shows it), the others a shortcut on the part of the window they act in."""
+        actions = {"import": self.import_action, "export": self.export_action, "settings": self.settings_action,
+                   "shortcuts": self.shortcuts_action, "quit": self.quit_action, "find": self.find_action,
+                   "rename": self.rename_action}
+        commands = {"record": lambda: self.recording.toggle(), "clear_search": self.search.clear,
+                    "open": self._open_current_memo, "delete": self.memo_list.delete_selected}
+        places = {help.WINDOW: self, help.SEARCH_BOX: self.search, help.MEMO_LIST: self.memo_list}
+        self.shortcut_keys: dict[str, list] = {}  # command -> its QShortcuts (tests, and the record hotkey)
+        for shortcut in help.shortcuts_for(self.preferences.hotkey):
+            keys = [QKeySequence(key) for key in shortcut.keys]
+            if shortcut.command in actions:
+                if shortcut.command == "settings":  # and the platform's Preferences key, where it has one
+                    keys += [key for key in QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
+                             if key not in keys]
+                actions[shortcut.command].setShortcuts(keys)
+                continue
+            place = places[shortcut.where]
+            context = (Qt.ShortcutContext.WindowShortcut if place is self
+                       else Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            made = []
+            for key in keys:
+                made.append(QShortcut(key, place, context=context))
+                made[-1].activated.connect(commands[shortcut.command])
+            self.shortcut_keys[shortcut.command] = made
+        self.hotkey = self.shortcut_keys["record"][0]
+
+    def shortcuts(self) -> list:
+        """The shortcuts as they are now (the record key is the user's)."""
+        return help.shortcuts_for(self.preferences.hotkey)
+
+    def _open_current_memo(self) -> None:
+        memo_id = self.memo_list.current_memo_id()
+        if memo_id is not None and (self.memo_view.memo is None or self.memo_view.memo.id != memo_id):
+            self.open_memo(memo_id)
+
+    def rename_selected(self) -> None:
+        """F2: the selected theme when the themes list has the focus, else the open memo's title."""
+        if self.themes.hasFocus() and is_theme_key(self.themes.current_key()):
+            self.themes.ask_rename(self.themes.current_key())
+        elif self.memo_view.memo is not None:
+            self.memo_view.title.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.memo_view.title.selectAll()
+
+    # -- help -----------------------------------------------------------------------------------
+
+    def _update_help_menu(self) -> None:
+        from app.logs import log_path
+
+        self.open_log_action.setEnabled(log_path(self.library.data_dir).exists())
+
+    def _open_dialog(self, dialog):
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def show_shortcuts(self):
+        return self._open_dialog(help.shortcuts_sheet(self, self.shortcuts()))
+
+    def show_getting_started(self):
+        return self._open_dialog(help.getting_started(self, self.shortcuts()))
+
+    def show_about(self):
+        from organize.embeddings import MODEL_NAME
+
+        return self._open_dialog(help.about_dialog(self, self.preferences.model or "tiny.en", MODEL_NAME,
+                                                   self.library.data_dir))
+
+    def open_log_file(self) -> None:
+        from app.logs import log_path
+
+        path = log_path(self.library.data_dir)
+        if path.exists():
+            help.open_path(path)
 
     def _build_tray(self) -> QSystemTrayIcon | None:
         if not QSystemTrayIcon.isSystemTrayAvailable():
@@ -286,6 +375,7 @@ class MainWindow(QMainWindow):
 
     def show_list(self) -> None:
         memos = self.visible_memos()
+        self._show_empty_state(memos)
         self.memo_list.showing_trash = self.search_results is None and self.themes.current_key() == TRASH
         if self.search_results is not None:
             snippets = {r.memo.id: r.snippet for r in self.search_results}
@@ -294,6 +384,21 @@ class MainWindow(QMainWindow):
         else:
             self.memo_list.show_memos(memos)
             self.list_caption.setText(f"{len(memos)} memo{'s' * (len(memos) != 1)}")
+
+    def _show_empty_state(self, memos: list) -> None:
+        """In place of an empty list: what a new library can do, or why nothing is listed."""
+        if memos:
+            self.list_stack.setCurrentWidget(self.memo_list)
+            return
+        if self.search_results is not None:
+            self.empty_state.show_message(f"No memos match “{self.search_query}”.")
+            self.memo_view.clear()
+        elif not self.memos and self.themes.current_key() != TRASH:
+            shortcuts = self.shortcuts()
+            self.empty_state.show_library_empty(help.key_of(shortcuts, "record"), help.key_of(shortcuts, "import"))
+        else:
+            self.empty_state.show_message("No memos here.")
+        self.list_stack.setCurrentWidget(self.empty_state)
 
     def open_memo(self, memo_id: int, keep_player: bool = False) -> None:
         from musings_errors import NotFound

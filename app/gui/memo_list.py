@@ -171,10 +171,16 @@ class MemoList(QTreeWidget):
     def mimeTypes(self) -> list[str]:
         return [MEMO_IDS_MIME]
 
+    def delete_selected(self) -> bool:
+        """Ask for the selected memos to go to the trash (not from the trash itself); False if nothing to do."""
+        if self.selected_memo_ids() and not self.showing_trash:
+            self.delete_requested.emit(self.selected_memo_ids())
+            return True
+        return False
+
     def keyPressEvent(self, event) -> None:
         if event.matches(QKeySequence.StandardKey.Delete) or event.key() == Qt.Key.Key_Backspace:
-            if self.selected_memo_ids() and not self.showing_trash:
-                self.delete_requested.emit(self.selected_memo_ids())
+            if self.delete_selected():
                 return
         super().keyPressEvent(event)
 

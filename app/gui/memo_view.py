@@ -330,6 +330,10 @@ class MemoView(QWidget):
         self.transcript.set_segments(segments, terms)
         self.related.clear()
 
+    def clear(self) -> None:
+        """Show no memo (an empty search, say)."""
+        self.show_memo(None, [], [], [])
+
     def show_related(self, memo_id: int, related) -> None:
         if self.memo is None or self.memo.id != memo_id:
             return
