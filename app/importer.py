@@ -134,13 +134,14 @@ class Importer:
         remove_partial_copies(self.data_dir)
         self._given_transcripts = {Path(p).resolve(): segments for p, segments in (transcripts or {}).items()}
         self._remove_sources = remove_sources
-        try:
-            return self._run(paths)
-        finally:
-            if remove_sources:  # a memo that failed is retried from the library's copy by `musings import`
-                for path, memo_id in self.memo_of.items():
-                    if store.get_memo(self.db, memo_id) is not None:
-                        path.unlink(missing_ok=True)
+        report = self._run(paths)
+        # Only after a run that ended well: one stopped by a full disk leaves the files where they are, for the
+        # user to be told where their recording is (a memo that failed is retried from the library's copy).
+        if remove_sources:
+            for path, memo_id in self.memo_of.items():
+                if store.get_memo(self.db, memo_id) is not None:
+                    path.unlink(missing_ok=True)
+        return report
 
     def _run(self, paths: Iterable[Path]) -> ImportReport:
         for path in scan(paths, self._emit):
