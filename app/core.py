@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -442,10 +443,14 @@ class Musings:
         (the window) instead of loading them for this import alone."""
         from app.capture import leave_inbox, repair_unfinished
         from app.importer import Importer
-        from app.inbox import unfinished_recordings
+        from app.inbox import JUST_CREATED_SECONDS, unfinished_recordings
         from audio.models import resolve_model
 
         resolve_model(settings.model, allow_download=settings.allow_download)  # a wrong model fails first
+        if recover_inbox and any(r.in_use for r in unfinished_recordings(self.data_dir)):
+            # Written to this very second: a recorder that just stopped (or one just starting, which holds the
+            # file's lock by then). Wait out that moment rather than leave a finished recording for later.
+            time.sleep(JUST_CREATED_SECONDS)
         unfinished = repair_unfinished(self.data_dir) if recover_inbox else []
         waiting = [r.path for r in unfinished_recordings(self.data_dir) if r.in_use] if recover_inbox else []
         load = (lambda: self.transcriber(settings)) if shared_models else None
