@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from app.organizer import RELATED_MIN_SCORE, RELATED_PER_MEMO  # every front end's rule (exporting imports it here)
 from musings_errors import Cancelled, NotFound, Refused
 from storage import memos as store
 from storage import themes as org
@@ -25,11 +26,6 @@ from storage import trash
 
 log = logging.getLogger(__name__)
 
-# The embedding process holds ~550 MB; after this long unused it is stopped until the next need.
-EMBEDDER_IDLE_SECONDS = 600
-# Related memos: how many, and the similarity below which a memo is not "related" (window, CLI and export).
-RELATED_PER_MEMO = 5
-RELATED_MIN_SCORE = 0.35
 # A memo in the trash is deleted for good, audio and all, this long after it was put there.
 TRASH_DAYS = 30
 
@@ -81,13 +77,11 @@ class Musings:
     """One open library (a data folder): its database, its models, every use case.
 
     `read_only`: the reading commands open the database read-only (a library on a read-only disk still
-    reads). `embedding_process`: embed in a child process (the window: torch never holds the UI's GIL);
-    otherwise in this process when first needed (the CLI)."""
+    reads). The embedding model (onnxruntime, ~0.4 s to load) is loaded in this process when first needed."""
 
-    def __init__(self, data_dir: Path, *, read_only: bool = False, embedding_process: bool = False):
+    def __init__(self, data_dir: Path, *, read_only: bool = False):
         self.data_dir = Path(data_dir)
         self.read_only = read_only
-        self._embedding_process = embedding_process
         self._local = threading.local()
         self._lock = threading.Lock()
         self._embedder = None
@@ -115,50 +109,32 @@ class Musings:
             db.conn.close()
 
     def shutdown(self) -> None:
-        """The library is being closed: stop the embedding process and close this thread's connection."""
+        """The library is being closed: no job may load a model any more; close this thread's connection."""
         with self._lock:
-            embedder, self._embedder, self._shut_down = self._embedder, None, True
-        if embedder is not None and hasattr(embedder, "close"):
-            embedder.close()
+            self._embedder, self._shut_down = None, True
         self.close()
 
     # -- models: loaded when first needed, shared by imports and search -------------------------------
 
     def embedder(self):
-        """The embedding model: in its own process for the window (started on the first call), else in this
-        process."""
-        from app.embedding_process import EmbedderProcess
+        """The embedding model, loaded on the first call (onnxruntime: ~0.4 s; it runs outside the GIL)."""
         from organize.embeddings import Embedder
 
         with self._lock:
-            if self._shut_down:  # a job finishing after the window closed must not start a new process
+            if self._shut_down:  # a job finishing after the window closed must not load it again
                 raise Cancelled("the library is closing")
             if self._embedder is None:
-                self._embedder = EmbedderProcess() if self._embedding_process else Embedder()
-            embedder = self._embedder
-        if hasattr(embedder, "wake"):
-            embedder.wake()  # after an idle release: loading again while the caller gets ready (never waits)
-        return embedder
-
-    def release_idle_embedder(self, after: float = EMBEDDER_IDLE_SECONDS) -> bool:
-        """Stop the embedding process once nothing has used it for `after` seconds, giving back its ~550 MB;
-        the next search or import starts it again (~4 s, and word search answers meanwhile)."""
-        embedder = self._embedder
-        if (embedder is None or not hasattr(embedder, "release") or embedder.idle_seconds() < after
-                or not embedder.release()):
-            return False
-        log.info("embedding process stopped after %.0f s unused", after)
-        return True
+                self._embedder = Embedder()
+            return self._embedder
 
     @property
     def started_embedder(self):
-        """The embedder if one was started (an EmbedderProcess in the window), else None: never starts one."""
+        """The embedder if it was loaded, else None: never loads it."""
         return self._embedder
 
     def embedder_ready(self) -> bool:
-        """Whether search by meaning can answer now (the embedding model has loaded)."""
-        embedder = self._embedder
-        return embedder is not None and (not hasattr(embedder, "ready") or embedder.ready())
+        """Whether search by meaning can answer without loading the model first."""
+        return self._embedder is not None
 
     def transcriber(self, settings):
         """A Whisper model for `settings`, loaded once per distinct model/language/vocabulary/device."""

@@ -305,6 +305,20 @@ def _front_matter(fields: list[tuple[str, str]]) -> str:
     return "---\n" + "".join(f"{key}: {value}\n" for key, value in fields) + "---\n"
 
 
+# Any change to this file (how a note is rendered) makes every note be made again once.
+_RENDERER = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def _memo_inputs(memo: ExportMemo, names: dict[str, str], memos_by_id: dict[int, ExportMemo],
+                 theme_paths: list[list[str]], audio_link: tuple[str, str]) -> str:
+    """A digest of everything _render_memo reads for this memo: equal digests, equal notes."""
+    others = sorted({i for i, _ in memo.related} | set(memo.near_duplicates))
+    parts = (_RENDERER, repr(memo), names[f"memo:{memo.id}"], _day(memo.recorded_at), audio_link,
+             [[names[k] for k in path] for path in theme_paths],
+             [(i, i in memos_by_id, names.get(f"memo:{i}")) for i in others])
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
 def _render_memo(
     memo: ExportMemo, names: dict[str, str], memos_by_id: dict[int, ExportMemo],
     theme_paths: list[list[str]], audio_link: tuple[str, str],
@@ -444,6 +458,7 @@ class _Write:
     sha256: str
     data: bytes | None = None  # a note's bytes
     source: Path | None = None  # an audio copy's source
+    inputs: str | None = None  # a memo note's _memo_inputs
 
 
 def export_vault(
@@ -497,7 +512,7 @@ def _export(
     manifest = Manifest()  # the state after this export
     writes: list[_Write] = []
 
-    def plan(rel: str, key: str, digest: str, **content) -> None:
+    def plan(rel: str, key: str, digest: str, inputs: str | None = None, **content) -> None:
         """Write `rel` unless it already holds these bytes; keep it if the user edited it."""
         state = vault.state(rel, digest) if vault.exists(rel) else "absent"
         if state == "edited":
@@ -505,9 +520,9 @@ def _export(
             manifest.files[rel] = vault.manifest.files.get(rel) or Owned(key=key)
         elif state == "clean" and vault.digest(rel) == digest:
             result.unchanged += 1
-            manifest.files[rel] = _owned(vault, rel, key, digest, stat="source" in content)
+            manifest.files[rel] = _owned(vault, rel, key, digest, inputs)
         else:  # absent, a stale copy of ours, or another case of the name on a case-insensitive disk
-            writes.append(_Write(rel, key, digest, **content))
+            writes.append(_Write(rel, key, digest, inputs=inputs, **content))
 
     # Audio first, so a note never links to a copy that was not made.
     copied: dict[int, str] = {}
@@ -520,11 +535,19 @@ def _export(
         copied[memo_id] = rel
 
     notes: dict[str, tuple[str, str]] = {}  # rel -> (key, content)
+    inputs_of: dict[str, str] = {}  # rel -> the digest of what a memo note is made from
     for memo in memos:
-        content = _render_memo(
-            memo, names, memos_by_id, themes_of.get(memo.id, []), _audio_link(memo, target, copied.get(memo.id)),
-        )
-        notes[f"{names[f'memo:{memo.id}']}.md"] = (f"memo:{memo.id}", content)
+        rel, key = f"{names[f'memo:{memo.id}']}.md", f"memo:{memo.id}"
+        link = _audio_link(memo, target, copied.get(memo.id))
+        inputs = _memo_inputs(memo, names, memos_by_id, themes_of.get(memo.id, []), link)
+        owned = vault.manifest.files.get(rel)
+        if (owned is not None and owned.key == key and owned.inputs == inputs and owned.size is not None
+                and vault.exists(rel) and vault.digest(rel) == owned.sha256):
+            result.unchanged += 1  # made from the same things and untouched: not made again (20,000 notes)
+            manifest.files[rel] = owned
+            continue
+        inputs_of[rel] = inputs
+        notes[rel] = (key, _render_memo(memo, names, memos_by_id, themes_of.get(memo.id, []), link))
     for theme in themes:
         parent = themes_by_id[parents[theme.id]] if parents[theme.id] is not None else None
         content = _render_theme(theme, names, memos_by_id, parent, subthemes_of.get(theme.id, []))
@@ -533,7 +556,7 @@ def _export(
     for rel in sorted(notes):
         key, content = notes[rel]
         data = seal(content).encode("utf-8")
-        plan(rel, key, _sha256(data), data=data)
+        plan(rel, key, _sha256(data), data=data, inputs=inputs_of.get(rel))
 
     planned = {w.rel for w in writes} | set(manifest.files)
     removals = []
@@ -565,27 +588,26 @@ def _export(
         else:
             copy_atomic(write.source, path, mode)
         result.written.append(path)
-        manifest.files[write.rel] = _owned(vault, write.rel, write.key, write.sha256, stat=write.source is not None)
+        manifest.files[write.rel] = _owned(vault, write.rel, write.key, write.sha256, write.inputs)
     for rel in removals:
         (target / rel).unlink(missing_ok=True)
         result.removed.append(target / rel)
     if removals:
         for folder in {(target / rel).parent for rel in removals}:
             fsync_folder(folder)
-    write_manifest(target, manifest, mode)
+    if writes or removals or manifest != vault.manifest:  # an export that changed nothing writes nothing
+        write_manifest(target, manifest, mode)
     result.written.sort()
     result.skipped_user_files.sort()
     result.removed.sort()
     return result
 
 
-def _owned(vault: VaultFiles, rel: str, key: str, digest: str, *, stat: bool) -> Owned:
-    """The manifest entry for a file holding `digest`; audio copies also keep their size and mtime, so the
-    next export need not read them to know they are unchanged."""
-    if not stat:
-        return Owned(key=key, sha256=digest)
+def _owned(vault: VaultFiles, rel: str, key: str, digest: str, inputs: str | None = None) -> Owned:
+    """The manifest entry for a file holding `digest`, with its size and mtime, so the next export need not
+    read it to know it is unchanged (an edit changes the mtime), and a note's `inputs` (see _memo_inputs)."""
     info = (vault.root / rel).stat()
-    return Owned(key=key, sha256=digest, size=info.st_size, mtime_ns=info.st_mtime_ns)
+    return Owned(key=key, sha256=digest, size=info.st_size, mtime_ns=info.st_mtime_ns, inputs=inputs)
 
 
 _AUDIO_COPY = re.compile(rf"^{AUDIO_DIR}/musings-(\d+)(?:-\d+)?(?:\.[a-z0-9]+)?$")

@@ -84,8 +84,9 @@ class Owned:
 
     key: str  # "memo:12", "theme:3", "index", "audio:12"
     sha256: str | None = None  # the content's hash (an audio copy's is the memo's content hash)
-    size: int | None = None  # an audio copy's size and mtime when written: no need to hash it again
+    size: int | None = None  # size and mtime when written: a file that still has them need not be hashed again
     mtime_ns: int | None = None
+    inputs: str | None = None  # a note's: a digest of what it was made from (unchanged: not made again)
 
 
 @dataclass
@@ -106,7 +107,8 @@ def read_manifest(root: Path) -> Manifest:
         for rel, entry in raw["files"].items():
             if _is_safe_relative(rel):
                 manifest.files[rel] = Owned(key=str(entry["key"]), sha256=entry.get("sha256"),
-                                            size=entry.get("size"), mtime_ns=entry.get("mtime_ns"))
+                                            size=entry.get("size"), mtime_ns=entry.get("mtime_ns"),
+                                            inputs=entry.get("inputs"))
             else:
                 log.warning("ignoring unsafe path in export manifest: %r", rel)
         for rel, entry in raw.get("pending", {}).items():
@@ -123,7 +125,7 @@ def write_manifest(root: Path, manifest: Manifest, mode: int) -> None:
     for rel in sorted(manifest.files):
         owned = manifest.files[rel]
         entry = {"key": owned.key}
-        for name in ("sha256", "size", "mtime_ns"):
+        for name in ("sha256", "size", "mtime_ns", "inputs"):
             if getattr(owned, name) is not None:
                 entry[name] = getattr(owned, name)
         files[rel] = entry

@@ -5,13 +5,11 @@ from pathlib import Path
 
 import sqlite_utils
 
-from app.core import RELATED_MIN_SCORE, RELATED_PER_MEMO  # the window's and the CLI's too
+from app.organizer import RELATED_MIN_SCORE, RELATED_PER_MEMO, Organizer  # the window's and the CLI's rule
 from app.export import TAG_ROOT, ExportMemo, ExportResult, ExportSegment, ExportTheme, export_vault, theme_tags
 from organize import related as related_memos
-from organize.embeddings import MODEL_NAME
 from storage import memos as store
 from storage import themes as org
-
 
 
 def export_library(db: sqlite_utils.Database, data_dir: Path, target: Path) -> ExportResult:
@@ -26,15 +24,12 @@ def export_library(db: sqlite_utils.Database, data_dir: Path, target: Path) -> E
         members.setdefault(memo.theme_id, []).append(memo.id)
     export_themes = [ExportTheme(t.id, t.name, members.get(t.id, []), t.parent_id) for t in themes.values()]
     tag_of_theme = theme_tags(export_themes)
-    ids, vectors = org.load_embeddings(db, MODEL_NAME)
-    row_of = {memo_id: i for i, memo_id in enumerate(ids)}
+    related_of = Organizer(db).related_lists(RELATED_PER_MEMO)  # kept up to date: no all-pairs product
+    segments_of = store.segments_of_all(db)
     memos = []
     for memo in done:
-        related = []
-        if memo.id in row_of:
-            related = [(ids[i], round(score, 2)) for i, score in
-                       related_memos.related(vectors, row_of[memo.id], k=RELATED_PER_MEMO)
-                       if score >= RELATED_MIN_SCORE]
+        related = [(other, round(score, 2)) for other, score in related_of.get(memo.id, [])
+                   if score >= RELATED_MIN_SCORE]
         theme = themes.get(memo.theme_id)
         memos.append(ExportMemo(
             id=memo.id,
@@ -43,7 +38,7 @@ def export_library(db: sqlite_utils.Database, data_dir: Path, target: Path) -> E
             duration=memo.duration,
             theme=theme.name if theme else None,
             tags=[TAG_ROOT, *([tag_of_theme[memo.theme_id]] if memo.theme_id in tag_of_theme else [])],
-            segments=[ExportSegment(s.start, s.end, s.shown_text) for s in store.get_segments(db, memo.id)],
+            segments=[ExportSegment(s.start, s.end, s.shown_text) for s in segments_of.get(memo.id, [])],
             audio_path=data_dir / memo.library_path,
             content_hash=memo.content_hash,
             related=related,

@@ -106,7 +106,7 @@ class Importer:
         # Set by the user's Cancel: the import stops before the next file (what is copied stays queued).
         self.cancel = cancel or threading.Event()
         self.organize = organize
-        # An Embedder or EmbedderProcess to share (or a function returning one); else one is started when needed.
+        # An Embedder to share (or a function returning one); else one is loaded when needed.
         self._embedder = embedder
         self.db = open_database(self.data_dir)
         self.progress = ImportProgress()
@@ -158,26 +158,14 @@ class Importer:
         if not self.organize:
             self.transcribe_pending()
             return self.report
-        from app.embedding_process import EmbedderProcess
-        from organize.embeddings import resolve_embedder
-
-        embedder, started = self._embedder, None
         if store.memos_to_transcribe(self.db):
-            # The embedding model loads (4–6 s of imports) in its own process while Whisper works, and the
-            # organize stage's own imports (scipy, scikit-learn, networkx: ~0.7 s) on a thread meanwhile:
-            # both use the core Whisper leaves idle (it averages 1.3 of 2).
-            if embedder is None:
-                embedder = started = EmbedderProcess()
-            embedder = resolve_embedder(embedder)
+            # The organize stage's imports (scipy, scikit-learn, networkx: ~0.7 s) on a thread while Whisper
+            # works: they use the core Whisper leaves idle (it averages 1.3 of 2).
             threading.Thread(target=importlib.import_module, args=("app.organizer",), daemon=True).start()
-        try:
-            self.transcribe_pending()
-            from app.organizer import Organizer
+        self.transcribe_pending()
+        from app.organizer import Organizer
 
-            self._write(Organizer(self.db, embedder).organize_new)
-        finally:
-            if started is not None:
-                started.close()
+        self._write(Organizer(self.db, self._embedder).organize_new)
         return self.report
 
     def close(self) -> None:

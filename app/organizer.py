@@ -8,20 +8,17 @@ every correction the user made (rename, merge, move) is passed back in and kept.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass
 
 import numpy as np
 import sqlite_utils
 
 from organize import related as related_memos
-from app.embedding_process import EmbedderProcess
 from organize.embeddings import MODEL_NAME, Embedder, resolve_embedder
 from organize.search import fuse_rankings, semantic_scores, top_k
-from organize.themes import Theme, centroid, place, stabilise
-from organize.tree import build_theme_tree
-from organize.titles import title_for
-from organize.vocabulary import is_junk
 from storage import memos as store
+from storage import related as stored_related
 from storage import themes as org
 
 log = logging.getLogger(__name__)
@@ -31,6 +28,9 @@ RECLUSTER_UNSORTED_SHARE = 0.15
 RECLUSTER_UNSORTED_MIN = 10
 MIN_MEMOS_FOR_THEMES = 6
 SEMANTIC_MIN_SCORE = 0.2
+# Related memos: how many, and the similarity below which a memo is not "related" (window, CLI and export).
+RELATED_PER_MEMO = 5
+RELATED_MIN_SCORE = 0.35
 
 
 @dataclass
@@ -51,12 +51,12 @@ class Organizer:
     """Organize use cases over one database; the embedder is loaded on first need."""
 
     def __init__(self, db: sqlite_utils.Database, embedder=None):
-        """`embedder`: an Embedder or EmbedderProcess, or a function returning one when first needed."""
+        """`embedder`: an Embedder, or a function returning one when first needed."""
         self.db = db
         self._embedder = embedder
 
     @property
-    def embedder(self) -> Embedder | EmbedderProcess:
+    def embedder(self) -> Embedder:
         self._embedder = resolve_embedder(self._embedder or Embedder)
         return self._embedder
 
@@ -67,6 +67,9 @@ class Organizer:
 
         Returns how many memos were embedded.
         """
+        from organize.titles import title_for
+        from organize.vocabulary import is_junk
+
         todo = org.memos_needing_embedding(self.db, MODEL_NAME)
         if todo:
             vectors = self.embedder.embed([text for _, text in todo])
@@ -76,10 +79,14 @@ class Organizer:
             self._place({memo_id: v for (memo_id, text), v in zip(todo, vectors) if not is_junk(text)})
         if self._reclustering_due():
             self.recluster()
+        if todo:
+            self.related_lists()  # the new memos' lists, and theirs in others' (the export reads them)
         return len(todo)
 
     def _place(self, vectors: dict[int, np.ndarray]) -> None:
         """Each new memo into its nearest most specific theme (a sub-theme, or a broad theme without any)."""
+        from organize.themes import place
+
         theme_ids, centroids = org.leaf_centroids(self.db)
         if not theme_ids:
             return
@@ -91,6 +98,8 @@ class Organizer:
             org.place_memo(self.db, memo_id, None if row is None else theme_ids[row])
 
     def _reclustering_due(self) -> bool:
+        from organize.vocabulary import is_junk
+
         embedded = org.count_embeddings(self.db, MODEL_NAME)
         if embedded < MIN_MEMOS_FOR_THEMES:
             return False
@@ -102,6 +111,10 @@ class Organizer:
 
     def recluster(self) -> int:
         """Rebuild all themes, keeping theme ids, names and every user correction. Returns the theme count."""
+        # scikit-learn, scipy, networkx: imported only to cluster (searching and reading never need them)
+        from organize.themes import Theme, centroid, stabilise
+        from organize.tree import build_theme_tree
+
         # Read first: a correction the user makes from now on, while the clustering computes (seconds
         # on a big library), is newer than it and save_themes keeps it.
         snapshot = org.themes_snapshot(self.db)
@@ -138,6 +151,37 @@ class Organizer:
         assignments = {memo_id: (None if label < 0 else int(label)) for memo_id, label in zip(ids, labels)}
         org.save_themes(self.db, themes, assignments, based_on=snapshot)
         return len(themes)
+
+    def related_lists(self, k: int = RELATED_PER_MEMO) -> dict[int, list[tuple[int, float]]]:
+        """Every memo's `k` most similar memos, (other id, cosine) best first, kept up to date in the database
+        (storage.related): the memos whose stored list is short (new, or a memo in it left) are computed
+        against the library, and each joins the lists of the memos it now beats. Nothing to do costs one
+        read; a library that can't be written (a read-only disk) is computed without keeping it."""
+        ids, vectors = org.load_embeddings(self.db, MODEL_NAME)
+        want = min(k, len(ids) - 1)
+        if want <= 0:
+            return {memo_id: [] for memo_id in ids}
+        can_keep = "related" in self.db.table_names()
+        lists = stored_related.related_lists(self.db) if can_keep else {}
+        stale = [row for row, memo_id in enumerate(ids) if len(lists.get(memo_id, ())) < want]
+        if not stale:
+            return lists
+        kth = np.array([lists[m][want - 1][1] if len(lists.get(m, ())) >= want else np.inf for m in ids])
+        kth[stale] = np.inf  # recomputed whole
+        found, joins = related_memos.top_related(vectors, stale, want, kth=kth)
+        changed = {ids[row]: [(ids[i], score) for i, score in best] for row, best in found.items()}
+        for row, other_row, score in joins:
+            memo_id = ids[row]
+            merged = dict(changed.get(memo_id, lists[memo_id]))
+            merged[ids[other_row]] = score
+            changed[memo_id] = sorted(merged.items(), key=lambda item: (-item[1], item[0]))[:want]
+        if can_keep:
+            try:
+                stored_related.save_related(self.db, changed)
+            except sqlite3.OperationalError as error:  # a read-only database: computed, not kept
+                log.info("related lists not kept: %s", error)
+        log.info("related lists computed for %d memos, %d others updated", len(stale), len(changed) - len(stale))
+        return lists | changed
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -27,3 +27,30 @@ def related(vectors: np.ndarray, index: int, k: int = 5) -> list[tuple[int, floa
 def is_near_duplicate(score: float, threshold: float = NEAR_DUPLICATE_THRESHOLD) -> bool:
     """True when a cosine score means "the same memo said twice"."""
     return score >= threshold
+
+
+def top_related(vectors: np.ndarray, rows: list[int], k: int, *, kth: np.ndarray | None = None,
+                block: int = 1024) -> tuple[dict[int, list[tuple[int, float]]], list[tuple[int, int, float]]]:
+    """The `k` most similar rows of `vectors` for each of `rows` (as `related` gives them, itself left out),
+    in blocks of `block` rows so that memory stays ~block × n floats.
+
+    With `kth` (per row of `vectors`, the k-th best score its stored list holds; +inf for rows being
+    recomputed), also every (row, other row in `rows`, score) where that other row beats the k-th best: the
+    entries that must join lists already stored. Cosine is symmetric, so the same products give both."""
+    found: dict[int, list[tuple[int, float]]] = {}
+    joins: list[tuple[int, int, float]] = []
+    k = min(k, len(vectors) - 1)
+    if k <= 0 or not rows:
+        return {row: [] for row in rows}, joins
+    for start in range(0, len(rows), block):
+        part = np.asarray(rows[start:start + block])
+        scores = vectors[part] @ vectors.T
+        scores[np.arange(len(part)), part] = -np.inf
+        top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        for r, row in enumerate(part):
+            best = top[r][np.lexsort((top[r], -scores[r, top[r]]))]
+            found[int(row)] = [(int(i), float(scores[r, i])) for i in best]
+        if kth is not None:
+            for r, column in zip(*np.nonzero(scores > kth[None, :])):
+                joins.append((int(column), int(part[r]), float(scores[r, column])))
+    return found, joins

@@ -28,10 +28,8 @@ import logging
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.optimize import linear_sum_assignment
 
-from organize.clustering import DensityClusterer
 from organize.naming import name_themes
 from organize.vocabulary import is_junk
 
@@ -134,6 +132,8 @@ def _merge_groups(vectors: np.ndarray, labels: np.ndarray, max_groups: int,
         if n_groups <= max_groups:
             return merged
     centres = np.stack([centroid(vectors[merged == g]) for g in range(n_groups)])
+    from scipy.cluster.hierarchy import fcluster, linkage
+
     joined = fcluster(linkage(centres, method="ward"), max_groups, criterion="maxclust") - 1
     merged[merged >= 0] = joined[merged[merged >= 0]]
     # Renumber by first member, so labels do not depend on the linkage's numbering.
@@ -150,6 +150,8 @@ def _cluster(vectors: np.ndarray, eligible: np.ndarray, seed: int, max_groups: i
     rows = np.flatnonzero(eligible)
     if len(rows) < 3:
         return labels
+    from organize.clustering import DensityClusterer  # scikit-learn and networkx: only when clustering
+
     groups = DensityClusterer(seed=seed).fit(vectors[rows]).labels_
     sizes = np.bincount(groups)
     big = np.flatnonzero(sizes >= min_theme_size(len(rows)))

@@ -38,3 +38,5 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q -e ".[dev]"
   touch "$stamp"
 fi
+# The embedding model as an ONNX graph, exported once from the bundled weights (searches then need no torch).
+.venv/bin/python -m organize.onnx_export >/dev/null

@@ -261,6 +261,15 @@ def get_segments(db: sqlite_utils.Database, memo_id: int) -> list[StoredSegment]
     return segments
 
 
+def segments_of_all(db: sqlite_utils.Database) -> dict[int, list[StoredSegment]]:
+    """Every memo's segments without their words (what an export writes), in one query."""
+    by_memo: dict[int, list[StoredSegment]] = {}
+    for row in db.execute("SELECT memo_id, start, end, text, avg_logprob, no_speech_prob, edited_text "
+                          "FROM segments ORDER BY memo_id, position"):
+        by_memo.setdefault(row[0], []).append(StoredSegment(*row[1:6], edited_text=row[6]))
+    return by_memo
+
+
 def edit_segment(db: sqlite_utils.Database, memo_id: int, position: int, new_text: str | None) -> None:
     """Set the user's wording of one segment, keeping the original; `None` or the original text restores it.
 

@@ -204,3 +204,16 @@ def m010_volumes(db: sqlite_utils.Database) -> None:
          "reason": str, "seen_at": str},
         pk=("volume", "path"),
     )
+
+
+@migrations()
+def m011_related(db: sqlite_utils.Database) -> None:
+    # Each memo's most similar memos (app/organizer.py `refresh_related`), kept so that an export of 20,000
+    # memos needs no all-pairs product: a memo with fewer rows than asked for is computed again. The triggers
+    # keep it true whatever changes a vector: a memo embedded anew, trashed or deleted leaves every list
+    # (its own and those it was in), and those lists are filled again at the next refresh.
+    db["related"].create({"memo_id": int, "other_id": int, "score": float}, pk=("memo_id", "other_id"))
+    db["related"].create_index(["other_id"])
+    for event in ("DELETE", "UPDATE OF vector, model"):
+        db.execute(f"CREATE TRIGGER related_after_embedding_{event.split()[0].lower()} AFTER {event} ON embeddings "
+                   "BEGIN DELETE FROM related WHERE memo_id = OLD.memo_id OR other_id = OLD.memo_id; END")

@@ -44,7 +44,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings
         self.preferences: Preferences = settings.load()
-        self.library = Musings(data_dir, embedding_process=True)  # every use case goes through it
+        self.library = Musings(data_dir)  # every use case goes through it
         self.runner = JobRunner(self)
         self.memos: list = []  # every memo, newest first
         self.trashed: list = []  # the memos in the trash ("Recently deleted"), most recently deleted first
@@ -69,11 +69,6 @@ class MainWindow(QMainWindow):
         self._search_timer.timeout.connect(self._run_search)
         self.search.textChanged.connect(lambda _: self._search_timer.start())
         self.search.installEventFilter(self)
-        # The embedding process (~550 MB) goes away when unused for a while, and comes back when needed.
-        self._release_embedder = QTimer(self, interval=60_000)
-        self._release_embedder.timeout.connect(
-            lambda: self.runner.run(self.library.release_idle_embedder, name="release idle embedding process"))
-        self._release_embedder.start()
         top = QHBoxLayout()
         top.addWidget(self.record_panel)
         top.addStretch(1)
@@ -174,9 +169,9 @@ class MainWindow(QMainWindow):
 
     def eventFilter(self, watched, event) -> bool:
         if watched is self.search and event.type() == QEvent.Type.FocusIn:
-            # Search by meaning needs the embedding process (~4 s to load): start it as the user heads for
-            # the search box rather than at the first query (idempotent, and cheap once started).
-            self.runner.run(self.library.embedder, name="start embedding process")
+            # Search by meaning needs the embedding model (~0.4 s to load): load it as the user heads for
+            # the search box rather than at the first query (idempotent, and free once loaded).
+            self.runner.run(self.library.embedder, name="load the embedding model")
         return super().eventFilter(watched, event)
 
     def start_background_work(self) -> None:
@@ -184,8 +179,8 @@ class MainWindow(QMainWindow):
         watched folders and USB recorders (app.intake; another Musings already watching keeps doing it)."""
         self.recording.preload()
         self._start_intake()
-        # The embedding process (torch: ~3.5 s of CPU, ~550 MB) starts with the first search or import
-        # instead: started here it would compete for the CPU with a recording started right away.
+        # The embedding model loads with the first search or import instead (the window that is only
+        # recorded with never holds it).
         self._start_instance_server()
 
     def _start_instance_server(self) -> None:
@@ -452,7 +447,7 @@ class MainWindow(QMainWindow):
 
         failed = lambda message, error: self.show_error(f"Search failed: {message}")  # noqa: E731
         if not self.library.embedder_ready():
-            # The embedding process is still loading: the word matches come at once, the merged
+            # The embedding model is not loaded yet (~0.4 s): the word matches come at once, the merged
             # ranking (words and meaning) replaces them when it is ready.
             self.runner.run(lambda: self.library.search(query, mode="keyword"), name="keyword search",
                             on_success=lambda results: done(results, final=False), on_failure=failed)
@@ -751,7 +746,6 @@ class MainWindow(QMainWindow):
             self.intake.stop(timeout=5)
         self._refresh_soon.stop()
         self._search_timer.stop()
-        self._release_embedder.stop()
         self.imports.cancel()
         self.memo_view.player.stop()
         if self.instance_server is not None:

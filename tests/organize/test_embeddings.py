@@ -1,12 +1,15 @@
-import os
-import signal
-import time
+import json
+import random
 
 import numpy as np
+import onnxruntime
 import pytest
 
-from app.embedding_process import EmbedderProcess, EmbeddingProcessError
-from organize.embeddings import EMBEDDING_DIM, _token_batches
+from organize import onnx_export
+from organize.embeddings import EMBEDDING_DIM, _token_batches, reference_embed
+from tests.conftest import DATA as TEST_DATA
+
+DATA = TEST_DATA / "topics"
 
 
 def test_embeddings_are_unit_float32_rows(embedder):
@@ -41,42 +44,46 @@ def test_batches_are_cut_by_padded_tokens_not_count(embedder):
     assert _token_batches([5] * 5, max_count=2, max_tokens=512) == [[0, 1], [2, 3], [4]]
 
 
-def test_embedding_process_matches_in_process_and_survives_its_child_dying(embedder):
-    texts = ["remind me to call the plumber", "a melody for the chorus"]
-    remote = EmbedderProcess()
-    try:
-        assert np.allclose(remote.embed(texts), embedder.embed(texts), atol=1e-5)
-        assert remote.ready() and remote.pid not in (None, os.getpid())
-        os.kill(remote.pid, signal.SIGKILL)
-        deadline = time.monotonic() + 10
-        while remote.alive and time.monotonic() < deadline:
-            time.sleep(0.05)
-        # The child is gone: embedding goes on in this process, with the same result.
-        assert np.allclose(remote.embed(texts), embedder.embed(texts), atol=1e-5)
-    finally:
-        remote.close()
-    with pytest.raises(EmbeddingProcessError):
-        remote.embed(texts)
+def memo_like_texts(count: int, seed: int = 0) -> list[str]:
+    """Utterances of the topic sets joined into memo-sized texts (1-14 utterances, all within one window)."""
+    lines = [json.loads(line)["text"] for line in (DATA / "clinc150" / "clinc150_test.jsonl").open()]
+    pick = random.Random(seed)
+    return [" ".join(pick.sample(lines, pick.randint(1, 14))) for _ in range(count)]
 
 
-def test_a_released_embedding_process_gives_its_memory_back_and_comes_back_when_needed(embedder):
-    texts = ["sketch for the treehouse roof"]
-    remote = EmbedderProcess()
-    try:
-        started = time.monotonic()
-        first = remote.embed(texts)  # starts the child and loads the model first
-        took = time.monotonic() - started
-        child = remote.pid
-        # idle is counted from the end of that embedding, not from the child's start (no bound on speed)
-        assert remote.idle_seconds() < took / 2 and remote.release()
-        assert not remote.alive and remote.exit_code == 0
-        assert not remote.ready() and not remote.release()  # nothing left to stop
-        again = remote.embed(texts)  # a new child, same vectors
-        assert remote.pid != child and remote.alive and remote.ready()
-        assert np.allclose(again, first, atol=1e-6)
-        remote.release()
-        remote.wake()  # a search box getting focus: the child starts loading before the query
-        assert remote.alive
-        assert np.allclose(remote.embed(texts), first, atol=1e-6)
-    finally:
-        remote.close()
+def test_the_onnx_model_gives_sentence_transformers_vectors_on_200_texts(embedder):
+    texts = memo_like_texts(200)
+    assert all(len(embedder.chunks(text)) == 1 for text in texts)
+    ours, reference = embedder.embed(texts), reference_embed(texts)
+    assert np.abs(ours - reference).max() <= 1e-5
+
+
+def test_a_long_memo_is_the_weighted_mean_of_its_windows_as_sentence_transformers_embeds_them(embedder):
+    long_text = " ".join(memo_like_texts(30, seed=1))
+    pieces = embedder.chunks(long_text)
+    assert len(pieces) >= 3
+    windows = reference_embed([piece for piece, _ in pieces])
+    mean = (windows * np.array([len(piece) for piece, _ in pieces], dtype=np.float32)[:, None]).sum(0)
+    assert np.abs(embedder.embed([long_text])[0] - mean / np.linalg.norm(mean)).max() <= 1e-5
+
+
+def test_the_graph_is_exported_where_it_can_be_written_and_gives_the_same_vectors(embedder, tmp_path):
+    blocked = tmp_path / "a-file"  # a folder that cannot be made (as root, permissions would not stop it)
+    blocked.write_text("")
+    place = tmp_path / "cache" / "model.onnx"
+    assert onnx_export.export([blocked / "onnx" / "model.onnx", place]) == place
+    session = onnxruntime.InferenceSession(str(place), providers=["CPUExecutionProvider"])
+    texts = memo_like_texts(5, seed=2)
+    sequences = [[101, *embedder._tokenizer.encode(t, add_special_tokens=False).ids, 102] for t in texts]
+    longest = max(map(len, sequences))
+    ids = np.array([s + [0] * (longest - len(s)) for s in sequences], dtype=np.int64)
+    mask = (np.arange(longest)[None, :] < np.array([len(s) for s in sequences])[:, None]).astype(np.int64)
+    vectors = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": 0 * ids})[0]
+    assert np.abs(vectors - embedder.embed(texts)).max() <= 1e-5
+
+
+def test_no_writable_place_is_one_clear_error(tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    with pytest.raises(onnx_export.EmbeddingModelError, match="no writable folder"):
+        onnx_export.export([blocked / "onnx" / "model.onnx"])
