@@ -21,7 +21,7 @@ def test_the_list_and_the_memo_view_show_local_time(qtbot, tmp_path, new_york):
     memo_list = MemoList()
     qtbot.addWidget(memo_list)
     memo_list.show_memos([a_memo(UTC_TIME)])
-    assert memo_list.topLevelItem(0).text(DATE) == "2026-12-01 22:21"
+    assert memo_list.model().index(0, DATE).data() == "2026-12-01 22:21"
     view = MemoView(tmp_path)
     qtbot.addWidget(view)
     view.show_memo(a_memo(UTC_TIME), [], [])

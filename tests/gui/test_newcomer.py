@@ -155,7 +155,7 @@ def test_every_shortcut_in_the_sheet_does_what_it_says(window, qtbot):
 
     def delete(key):
         listing.select_memo(first)
-        listing.currentItem().setSelected(True)
+        assert listing.selected_memo_ids() == [first]
         press(qtbot, listing, key)
         qtbot.waitUntil(lambda: [m.id for m in window.memos] == [second], timeout=10_000)
         assert [m.id for m in window.trashed] == [first]

@@ -41,8 +41,7 @@ def test_the_date_cell_and_the_memo_views_date_show_the_source_on_hover(qtbot, t
 def test_the_window_shows_the_source_of_imported_memos(window, qtbot):
     memos = window.library.memos()
     assert {m.recorded_at_source for m in memos} == {"mtime"}  # the fixture's clips: no metadata, no dated name
-    first = window.memo_list.topLevelItem(0)
-    assert first.toolTip(DATE) == HOVER["mtime"]
+    assert window.memo_list.model().index(0, DATE).data(Qt.ItemDataRole.ToolTipRole) == HOVER["mtime"]
     memo_id = window.memo_list.memo_ids()[0]
     window.memo_list.select_memo(memo_id)
     qtbot.waitUntil(lambda: window.memo_view.memo is not None and window.memo_view.memo.id == memo_id)

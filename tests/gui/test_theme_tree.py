@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QColor, QContextMenuEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QApplication
 
@@ -94,7 +94,7 @@ def test_dropping_a_memo_on_a_sub_theme_pins_it_there(tree_window, qtbot):
     db = tree_window.library.db()
     travel_memo = org.memos_of_theme(db, ids["Travel"])[0]
     tree_window.memo_list.select_memo(travel_memo)
-    mime = tree_window.memo_list.mimeData([tree_window.memo_list.currentItem()])
+    mime = tree_window.memo_list.model().mimeData([tree_window.memo_list.currentIndex()])
     assert drop_on(tree_window, mime, centre_of(tree_window, ids["Biology"]))
     wait_idle(qtbot, tree_window)
     memo = store.get_memo(db, travel_memo)
@@ -208,9 +208,10 @@ def test_a_new_sub_theme_from_the_selected_memos(tree_window, qtbot):
                            "New theme from the selected memos…").isEnabled()
     tree_window.themes.select_key(ALL)
     for memo_id in moved:
-        item = next(tree_window.memo_list.topLevelItem(i) for i in range(tree_window.memo_list.topLevelItemCount())
-                    if tree_window.memo_list.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole) == memo_id)
-        item.setSelected(True)
+        tree_window.memo_list.selectionModel().select(tree_window.memo_list.index_of(memo_id),
+                                                      QItemSelectionModel.SelectionFlag.Select
+                                                      | QItemSelectionModel.SelectionFlag.Rows)
+    assert sorted(tree_window.memo_list.selected_memo_ids()) == sorted(moved)
     assert menu_action(tree_window.themes.theme_menu(ids["History"]),
                        "New sub-theme of History from the selected memos…").isEnabled()
     tree_window.themes.new_theme_requested.emit("Places", ids["History"])  # what the dialog's OK sends

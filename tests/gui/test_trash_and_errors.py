@@ -13,8 +13,7 @@ from tests.gui.conftest import wait_idle
 
 def _select_first(window) -> int:
     window.memo_list.setFocus()
-    first = window.memo_list.topLevelItem(0)
-    window.memo_list.setCurrentItem(first)
+    window.memo_list.setCurrentIndex(window.memo_list.model().index(0, 0))
     return window.memo_list.current_memo_id()
 
 
@@ -31,7 +30,7 @@ def test_delete_key_moves_a_memo_to_recently_deleted_and_restore_brings_it_back(
 
     window.themes.select_key(TRASH)
     assert window.memo_list.memo_ids() == [memo_id] and window.memo_list.showing_trash
-    window.memo_list.setCurrentItem(window.memo_list.topLevelItem(0))
+    window.memo_list.setCurrentIndex(window.memo_list.model().index(0, 0))
     menu = window.memo_list.memo_menu()
     assert [a.text() for a in menu.actions()] == ["Restore memo"]
     qtbot.keyClick(window.memo_list, Qt.Key.Key_Delete)  # in the trash, Delete does nothing

@@ -58,9 +58,9 @@ def test_search_answers_as_you_type_with_hits_highlighted(window, qtbot):
         qtbot.keyClicks(window.search, "communication")
     ids = window.memo_list.memo_ids()
     assert len(ids) >= 1
-    first = window.memo_list.topLevelItem(0)
-    assert "communication" in first.data(FIRST_LINE, HTML_ROLE).lower()
-    assert "background:#fde047" in first.data(FIRST_LINE, HTML_ROLE)
+    first = window.memo_list.model().index(0, FIRST_LINE)
+    assert "communication" in first.data(HTML_ROLE).lower()
+    assert "background:#fde047" in first.data(HTML_ROLE)
     assert "result" in window.list_caption.text()
     window.memo_list.select_memo(ids[0])
     assert window.memo_view.transcript.term_highlight_count() >= 1
@@ -82,7 +82,7 @@ def test_rename_merge_and_move_update_the_lists(window, qtbot):
     # move: drag the Printing memo from the list onto Unsorted
     printing_memo = org.memos_of_theme(db, printing.id)[0]
     window.memo_list.select_memo(printing_memo)
-    mime = window.memo_list.mimeData([window.memo_list.currentItem()])
+    mime = window.memo_list.model().mimeData([window.memo_list.currentIndex()])
     target = window.themes.visualItemRect(window.themes.item_for(UNSORTED)).center()
     drop = QDropEvent(QPointF(target), Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton,
                       Qt.KeyboardModifier.NoModifier)
@@ -118,7 +118,7 @@ def test_title_edit_is_kept_as_the_users(window, qtbot):
     memo = store.get_memo(window.library.db(), memo_id)
     assert memo.title == "My own title" and memo.title_edited == 1
     row = window.memo_list.memo_ids().index(memo_id)  # the list may have re-sorted
-    assert window.memo_list.topLevelItem(row).text(TITLE) == "My own title"
+    assert window.memo_list.model().index(row, TITLE).data() == "My own title"
 
 
 def test_theme_map_shows_a_dot_per_memo_and_click_opens_it(window, qtbot):
