@@ -121,6 +121,10 @@ def test_record_toggle_makes_a_memo_of_what_was_said_with_night_cues(start_liste
     memos = listener.wait_for_memos(1)
     assert len(memos) == 1 and heard_enough(memos[0]["transcript"]), memos
     listener.wait_for_state("idle")
+    deadline = time.monotonic() + 15  # the cue plays on its own thread; on a loaded machine it may end late
+    while "played the stop cue" not in listener.output():
+        assert time.monotonic() < deadline, listener.output()
+        time.sleep(0.05)
     log = listener.output()
     assert log.count("played the start cue") == 1 and log.count("played the stop cue") == 1, log
     assert f"memo {memos[0]['id']}:" in log  # one line per memo made

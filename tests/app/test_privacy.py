@@ -58,7 +58,7 @@ def test_search_related_and_export_send_nothing(library, tmp_path, offline):
 
 
 def test_the_window_sends_nothing_and_writes_only_in_its_folders(data_dir, tmp_path, offline):
-    """The real window (offscreen) imports a recording, with its models and embedding process, and closes."""
+    """The real window (offscreen) imports a recording, with its models (Whisper, the ONNX embedder), and closes."""
     folder = tmp_path / "to-import"
     folder.mkdir()
     shutil.copy(CLIPS[0], folder)

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-import app.organizer
+import organize.tree
 from app.organizer import Organizer
 from storage import themes as org
 from storage.db import StorageError, open_database
@@ -70,7 +70,7 @@ def test_memos_a_self_merge_orphaned_go_back_to_unsorted(tmp_path):
 def pause_clustering(monkeypatch):
     """Hold the re-clustering after it has computed, before it writes: (computing, resume) events."""
     computing, resume = threading.Event(), threading.Event()
-    real = app.organizer.build_theme_tree
+    real = organize.tree.build_theme_tree
 
     def build_then_wait(*args, **kwargs):
         model = real(*args, **kwargs)
@@ -78,7 +78,7 @@ def pause_clustering(monkeypatch):
         assert resume.wait(300)
         return model
 
-    monkeypatch.setattr(app.organizer, "build_theme_tree", build_then_wait)
+    monkeypatch.setattr(organize.tree, "build_theme_tree", build_then_wait)  # Organizer imports it when it clusters
     return computing, resume
 
 

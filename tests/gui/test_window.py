@@ -252,8 +252,9 @@ def test_a_closed_window_starts_no_more_background_work(window, qtbot):
     ran = []
     window.close()
     # Timers and late signals may still fire while the app quits: nothing starts, nothing raises.
-    assert not window._release_embedder.isActive()
+    assert not window._refresh_soon.isActive() and not window._search_timer.isActive()
     assert window.runner.run(lambda: ran.append(1), name="late job") == -1
-    window._release_embedder.timeout.emit()
+    window._refresh_soon.timeout.emit()  # a late "memos changed" refresh
+    window._search_timer.timeout.emit()
     qtbot.wait(100)
     assert ran == [] and not window.runner.busy

@@ -85,7 +85,7 @@ def test_bundle_imports_and_transcribes_a_recording_offline(bundle, tmp_path):
 
     shown = run_bundled(bundle, "--data-dir", str(data_dir), "show", "1", home=tmp_path)
     assert "ask not what your country can do for you" in shown.stdout.lower().replace(",", "")
-    # The embedding model (sentence-transformers, torch) works inside the bundle too: search by meaning.
+    # The embedding model (onnxruntime) works inside the bundle too: search by meaning.
     found = run_bundled(bundle, "--data-dir", str(data_dir), "search", "--semantic", "a patriotic speech",
                         "--json", home=tmp_path)
     assert found.returncode == 0, found.stderr
