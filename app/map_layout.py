@@ -29,6 +29,7 @@ NEIGHBOURS = 5  # stored memos a new one is placed among
 NEIGHBOUR_SHARPNESS = 0.05  # softmax temperature over their similarities: the nearest counts most
 NEW_MEMO_SPREAD = 0.015  # of the map's extent: new memos next to the same neighbours do not hide each other
 DECIMALS = 5  # stored coordinates' precision (the layout's units span about 10)
+PLACE_BLOCK = 1024  # new memos placed per similarity block
 SEPARATION = 0.022  # of the map's extent (about a dot across): closer dots are pushed apart after a fresh layout
 
 
@@ -68,13 +69,22 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
 
 
 def fresh_layout(vectors: np.ndarray) -> np.ndarray:
-    """A new 2-D layout of every memo (deterministic: the same vectors give the same map)."""
+    """A new 2-D layout of every memo (deterministic: the same vectors give the same map). Above
+    LAYOUT_SAMPLE memos a seeded sample is laid out and the others placed among the memos they resemble
+    (20,000 memos laid out whole: ~1.5 GB and most of a minute; the sample: under a third of that)."""
+    from organize.clustering import LAYOUT_SAMPLE, fuzzy_neighbour_graph, graph_layout, neighbour_count
+
     vectors = _unit(vectors)
     n = len(vectors)
     if n < GRAPH_LAYOUT_MIN_MEMOS:
         return principal_components(vectors).astype(np.float64)
-    from organize.clustering import fuzzy_neighbour_graph, graph_layout, neighbour_count
-
+    if n > LAYOUT_SAMPLE:
+        sample = np.sort(np.random.default_rng(0).choice(n, LAYOUT_SAMPLE, replace=False))
+        rest = np.setdiff1d(np.arange(n), sample)
+        xy = np.zeros((n, 2))
+        xy[sample] = fresh_layout(vectors[sample])
+        xy[rest] = place_new(vectors[sample], xy[sample], vectors[rest], [f"{row:x}" for row in rest])
+        return _separate(xy)
     start = principal_components(vectors)
     xy = graph_layout(fuzzy_neighbour_graph(vectors, neighbour_count(n)), start, seed=0).astype(np.float64)
     return _separate(xy)
@@ -110,12 +120,20 @@ def place_new(known_vectors: np.ndarray, known_xy: np.ndarray, new_vectors: np.n
     """Positions for new memos among the stored ones they resemble most: a similarity-weighted mean of
     their nearest stored memos' positions, nudged by a small offset fixed by the memo's key."""
     known, new = _unit(known_vectors), _unit(new_vectors)
-    similarities = new @ known.T
     k = min(NEIGHBOURS, len(known))
-    nearest = np.argsort(-similarities, axis=1, kind="stable")[:, :k]
-    chosen = np.take_along_axis(similarities, nearest, axis=1)
-    weights = np.exp((chosen - chosen[:, :1]) / NEIGHBOUR_SHARPNESS)
-    xy = (weights[:, :, None] * known_xy[nearest]).sum(axis=1) / weights.sum(axis=1, keepdims=True)
+    xy = np.zeros((len(new), 2))
+    for start in range(0, len(new), PLACE_BLOCK):  # blocks: 12,000 new x 8,000 known at once would be 384 MB
+        similarities = new[start:start + PLACE_BLOCK] @ known.T
+        if k < len(known):  # the k best, then in order (the sort of whole rows was most of the time)
+            nearest = np.argpartition(-similarities, k - 1, axis=1)[:, :k]
+            nearest = np.take_along_axis(nearest, np.argsort(
+                -np.take_along_axis(similarities, nearest, axis=1), axis=1, kind="stable"), axis=1)
+        else:
+            nearest = np.argsort(-similarities, axis=1, kind="stable")[:, :k]
+        chosen = np.take_along_axis(similarities, nearest, axis=1)
+        weights = np.exp((chosen - chosen[:, :1]) / NEIGHBOUR_SHARPNESS)
+        xy[start:start + PLACE_BLOCK] = ((weights[:, :, None] * known_xy[nearest]).sum(axis=1)
+                                         / weights.sum(axis=1, keepdims=True))
     extent = max(float(np.ptp(known_xy, axis=0).max()) if len(known_xy) > 1 else 1.0, 1e-9)
     for row, key in enumerate(new_keys):
         rng = np.random.default_rng(int(key, 16) if key else row)
@@ -226,7 +244,7 @@ def load_map_points(db, data_dir: Path) -> MapPoints:
     from storage import themes as org
 
     ids, vectors = org.load_embeddings(db, MODEL_NAME)
-    memos = {memo.id: memo for memo in store.list_memos(db)}
+    memos = {memo.id: memo for memo in store.memo_headers(db)}  # titles and hashes; not 20,000 transcripts
     rows = [row for row, memo_id in enumerate(ids) if memo_id in memos]  # gone between the two reads
     ids, vectors = [ids[row] for row in rows], vectors[rows] if len(rows) else np.zeros((0, 2))
     keys = [layout_key(memos[i].content_hash) for i in ids]

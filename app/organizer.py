@@ -76,9 +76,13 @@ class Organizer:
             org.save_embeddings(self.db, MODEL_NAME, {memo_id: v for (memo_id, _), v in zip(todo, vectors)})
             for memo_id, text in todo:
                 org.set_title(self.db, memo_id, title_for(text), by_user=False)
-            self._place({memo_id: v for (memo_id, text), v in zip(todo, vectors) if not is_junk(text)})
+            topical = {memo_id: v for (memo_id, text), v in zip(todo, vectors) if not is_junk(text)}
+            self._place(topical)
         if self._reclustering_due():
             self.recluster()
+        elif todo and topical:
+            where = org.placements(self.db, list(topical))
+            self._themes_for_new_topics([memo_id for memo_id in topical if where[memo_id].theme_id is None])
         if todo:
             self.related_lists()  # the new memos' lists, and theirs in others' (the export reads them)
         return len(todo)
@@ -96,6 +100,56 @@ class Organizer:
                 continue
             row = place(vector, centroids)
             org.place_memo(self.db, memo_id, None if row is None else theme_ids[row])
+
+    def _themes_for_new_topics(self, new_unsorted: list[int]) -> list[int]:
+        """A new topic gets its theme at once, without waiting for a re-clustering: the memos just left in
+        Unsorted, with the Unsorted memos near them (two steps of similarity), are grouped, and a group at
+        least as tight as this library's own themes (organize.themes.new_topic_groups) becomes a theme,
+        named against the others. Returns the new theme ids."""
+        from organize.themes import (NEW_TOPIC_MAX_CANDIDATES, NEW_TOPIC_MIN_MEMOS, centroid, new_topic_groups,
+                                     theme_cohesion)
+        from organize.tree import min_subtheme_size
+        from organize.vocabulary import is_junk
+
+        if not new_unsorted:
+            return []
+        pool = {memo_id: text for memo_id, text in org.unsorted_memos(self.db).items() if not is_junk(text)}
+        if len(pool) < NEW_TOPIC_MIN_MEMOS:
+            return []
+        ids, vectors = org.load_embeddings(self.db, MODEL_NAME)
+        row_of = {memo_id: row for row, memo_id in enumerate(ids)}
+        placed = org.placements(self.db)
+        leaves = np.array([-1 if placed[m].theme_id is None else placed[m].theme_id for m in ids])
+        smallest = max(NEW_TOPIC_MIN_MEMOS, min_subtheme_size(len(ids)))
+        cohesion = theme_cohesion(vectors, leaves, smallest)
+        if cohesion is None:
+            return []
+        pool_ids = [m for m in pool if m in row_of][-NEW_TOPIC_MAX_CANDIDATES:]
+        pool_vectors = vectors[[row_of[m] for m in pool_ids]]
+        near = np.isin(pool_ids, new_unsorted)
+        for _ in range(2):  # the new memos, the Unsorted memos like them, and those like these
+            near |= (pool_vectors @ pool_vectors[near].T >= cohesion).any(axis=1)
+        candidates = np.flatnonzero(near)
+        made = []
+        for rows in new_topic_groups(pool_vectors[candidates], cohesion, smallest):
+            members = [pool_ids[i] for i in candidates[rows]]
+            name = self._name_new_topic(members, ids, leaves)
+            made.append(org.new_theme_from_memos(self.db, name, centroid(vectors[[row_of[m] for m in members]]),
+                                                 members))
+            log.info("a new topic: theme %d %r from %d Unsorted memos (cohesion %.2f)", made[-1], name,
+                     len(members), cohesion)
+        return made
+
+    def _name_new_topic(self, members: list[int], ids: list[int], leaves: np.ndarray) -> str:
+        """Its name, from the words that set its memos apart from (a sample of) the sorted ones."""
+        from organize.naming import name_themes
+
+        by_id = org.transcripts(self.db)
+        sorted_rows = np.flatnonzero(leaves >= 0)
+        context = np.random.default_rng(0).choice(sorted_rows, min(len(sorted_rows), 2000), replace=False)
+        texts = [by_id[m] for m in members] + [by_id[ids[row]] for row in context]
+        labels = np.array([0] * len(members) + [1 + int(leaves[row]) for row in context])
+        return name_themes(texts, labels)[0]
 
     def _reclustering_due(self) -> bool:
         from organize.vocabulary import is_junk

@@ -40,10 +40,16 @@ ACTIONS = [  # (key, label) in the order they run
     ("sort_duration", "sort by duration"),
     ("date_filter", "date filter: past year"),
     ("date_any", "date filter: any time again"),
-    ("search", "search (until every answer)"),
+    ("search", "first search of the session (until every answer)"),
+    ("search_again", "a later search (until every answer)"),
     ("clear_search", "clear the search box"),
     ("theme", "select a theme"),
     ("all", "select All memos"),
+    ("map_open", "open the theme map (until painted)"),
+    ("map_hover", "theme map: hover across it (40 moves)"),
+    ("map_zoom", "theme map: zoom in 6 notches"),
+    ("map_drag", "theme map: drag (20 moves)"),
+    ("map_repaint", "theme map: 10 repaints"),
     ("sort_first_line", "sort by first line"),
 ]
 
@@ -63,7 +69,8 @@ def run_size(size: int, scratch: Path) -> dict:
     if launch is None:
         raise SystemExit(f"the {size}-memo run failed ({result.returncode}):\n{result.stdout[-2000:]}\n"
                          f"{result.stderr[-4000:]}")
-    out = {"launch": launch, "loaded": next((e for e in events if e["event"] == "loaded"), {})}
+    out = {"launch": launch, **{name: next((e for e in events if e["event"] == name), {})
+                                for name in ("loaded", "search_answer", "map_draw", "memory")}}
     for e in events:
         if e["event"] == "stall":
             out[e["action"]] = e
@@ -104,7 +111,12 @@ def main() -> int:
     print(f"|{'-' * 58}|{'-' * 10}|{'-' * 10}|{'-' * 8}|")
     rows = [("launch → list painted (s)", lambda r: r["launch"]["window_s"]),
             ("process start → list painted (s)", lambda r: r["launch"]["process_s"]),
-            ("launch → every memo listed (s)", lambda r: r.get("loaded", {}).get("seconds"))]
+            ("launch → every memo listed (s)", lambda r: r.get("loaded", {}).get("seconds")),
+            ("first search of the session: query → merged answer (s)", lambda r: r["search_answer"].get("first_s")),
+            ("a later search: query → merged answer (s)", lambda r: r["search_answer"].get("again_s")),
+            ("theme map: drawing one view, first (ms)", lambda r: r["map_draw"].get("first_ms")),
+            ("theme map: drawing one view, slowest of all (ms)", lambda r: r["map_draw"].get("max_ms")),
+            ("window process peak RSS (MB)", lambda r: r["memory"].get("peak_mb"))]
     rows += [(f"{label} (max stall ms)", lambda r, k=key: r.get(k, {}).get("max_gap_ms"), key)
              for key, label in ACTIONS]
     for label, pick, *key in rows:

@@ -310,3 +310,46 @@ def stabilise(labels: np.ndarray, previous_labels: np.ndarray, vectors: np.ndarr
         if kept.sum() < smallest:
             labels[kept] = proposed[kept]
     return labels
+
+
+# -- a new topic, before any re-clustering ----------------------------------------------------------------
+
+NEW_TOPIC_MIN_MEMOS = 4  # at least this many Unsorted memos about one thing make a theme of their own
+NEW_TOPIC_MAX_CANDIDATES = 4000  # Unsorted memos looked at (the newest): average linkage is quadratic
+
+
+def mean_pairwise_similarity(vectors: np.ndarray) -> float:
+    """Mean cosine over the distinct pairs of these unit vectors (from their sum: |S|^2 = n + sum over pairs)."""
+    n = len(vectors)
+    if n < 2:
+        return 1.0
+    total = np.asarray(vectors, dtype=np.float64).sum(axis=0)
+    return float((total @ total - n) / (n * (n - 1)))
+
+
+def theme_cohesion(vectors: np.ndarray, labels: np.ndarray, smallest: int) -> float | None:
+    """How alike the memos of this library's themes are: the median over its themes of at least `smallest`
+    memos of their mean pairwise similarity (None when there are none). A new theme must be as tight."""
+    values = [mean_pairwise_similarity(vectors[labels == key]) for key in np.unique(labels[labels >= 0])
+              if (labels == key).sum() >= smallest]
+    return float(np.median(values)) if values else None
+
+
+def new_topic_groups(vectors: np.ndarray, cohesion: float, smallest: int = NEW_TOPIC_MIN_MEMOS) -> list[np.ndarray]:
+    """Groups (row indices) of these Unsorted memos that are each about one thing: average-linkage groups
+    whose memos are, pair for pair, at least as alike as the library's own themes (`theme_cohesion`), and
+    at least `smallest` of them. The rest stays Unsorted. Deterministic; quadratic in len(vectors)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    vectors = np.asarray(vectors, dtype=np.float64)
+    if len(vectors) < smallest:
+        return []
+    distances = np.clip(1.0 - vectors @ vectors.T, 0.0, 2.0)
+    condensed = distances[np.triu_indices(len(vectors), k=1)]
+    groups = fcluster(linkage(condensed, method="average"), t=1.0 - cohesion, criterion="distance")
+    found = []
+    for key in np.unique(groups):
+        rows = np.flatnonzero(groups == key)
+        if len(rows) >= smallest and mean_pairwise_similarity(vectors[rows]) >= cohesion:
+            found.append(rows)
+    return sorted(found, key=lambda rows: (-len(rows), int(rows[0])))

@@ -4,6 +4,8 @@ is the clustering; this is its storage)."""
 from __future__ import annotations
 
 import contextlib
+import sqlite3
+import threading
 import weakref
 from dataclasses import dataclass, field
 
@@ -76,33 +78,67 @@ def save_embeddings(db: sqlite_utils.Database, model: str, vectors: dict[int, np
         )
 
 
-# Each database connection's last read of the vectors, kept until the database changes (reading 10,000
-# of them costs ~60 ms, more than a whole search may take) and dropped with the connection's Database.
+# The last read of each library's vectors, shared by every connection of this process (the window has one per
+# job thread) and read again only when the library's embeddings counter (migration m012) moved: reading 20,000
+# costs ~0.1 s, more than a whole search may take. A database without the counter (opened read-only before
+# the migration) keeps its own read per connection, checked by `PRAGMA data_version`.
+_SHARED: dict[tuple[str, str], tuple[int, list[int], np.ndarray]] = {}  # {(file, model): (counter, ids, vectors)}
+_SHARED_LIBRARIES = 4  # libraries whose vectors are kept at once (the oldest read is dropped)
+_SHARED_LOCK = threading.Lock()
 _LOADED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # {db: {model: (version, ids, vectors)}}
 
 
-def load_embeddings(db: sqlite_utils.Database, model: str) -> tuple[list[int], np.ndarray]:
-    """Ids and stacked vectors of every transcribed memo embedded with `model`, by id (read-only array).
+def _embeddings_counter(db: sqlite_utils.Database) -> tuple[str, int] | None:
+    """(database file, counter) when both exist; None for a database in memory or without the counter."""
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    try:
+        row = db.conn.execute("SELECT n FROM counters WHERE name = 'embeddings'").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return (path, row[0]) if path and row is not None else None
 
-    Read again only when the database changed since this connection last read them: `PRAGMA data_version`
-    moves with other connections' commits, `total_changes` with this connection's own writes."""
+
+def load_embeddings(db: sqlite_utils.Database, model: str) -> tuple[list[int], np.ndarray]:
+    """Ids and stacked vectors of every transcribed memo embedded with `model`, by id (read-only array)."""
+    counter = _embeddings_counter(db)
+    if counter is not None:
+        key = (counter[0], model)
+        with _SHARED_LOCK:
+            cached = _SHARED.get(key)
+        if cached is not None and cached[0] == counter[1]:
+            return list(cached[1]), cached[2]
+        ids, matrix = _read_embeddings(db, model)  # read after the counter: a change meanwhile reads again
+        with _SHARED_LOCK:
+            _SHARED.pop(key, None)
+            _SHARED[key] = (counter[1], ids, matrix)
+            while len(_SHARED) > _SHARED_LIBRARIES:
+                del _SHARED[next(iter(_SHARED))]
+        return list(ids), matrix
     version = (db.conn.execute("PRAGMA data_version").fetchone()[0], db.conn.total_changes)
     cached = _LOADED.get(db, {}).get(model)
     if cached is not None and cached[0] == version:
         return list(cached[1]), cached[2]
-    ids, vectors = [], []
-    for row in db.query(
+    ids, matrix = _read_embeddings(db, model)
+    _LOADED.setdefault(db, {})[model] = (version, ids, matrix)
+    return list(ids), matrix
+
+
+def _read_embeddings(db: sqlite_utils.Database, model: str) -> tuple[list[int], np.ndarray]:
+    """One read, into one array (not 20,000 small ones stacked: that doubled the memory it took)."""
+    ids, blobs = [], []
+    for memo_id, blob in db.conn.execute(
         """SELECT embeddings.memo_id, embeddings.vector FROM embeddings
            JOIN memos ON memos.id = embeddings.memo_id
            WHERE embeddings.model = ? AND memos.status = 'done' ORDER BY embeddings.memo_id""",
         [model],
     ):
-        ids.append(row["memo_id"])
-        vectors.append(_vector(row["vector"]))
-    matrix = np.stack(vectors) if vectors else np.zeros((0, 0), np.float32)
+        ids.append(memo_id)
+        blobs.append(blob)
+    if not blobs:
+        return [], np.zeros((0, 0), np.float32)
+    matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1)
     matrix.setflags(write=False)
-    _LOADED.setdefault(db, {})[model] = (version, ids, matrix)
-    return list(ids), matrix
+    return ids, matrix
 
 
 def count_embeddings(db: sqlite_utils.Database, model: str) -> int:
@@ -117,6 +153,22 @@ def unsorted_transcripts(db: sqlite_utils.Database) -> list[str]:
     return [row["transcript"] or "" for row in
             db.query("SELECT transcript FROM memos WHERE theme_id IS NULL AND status = 'done' AND deleted_at IS NULL "
                      "ORDER BY id")]
+
+
+def unsorted_memos(db: sqlite_utils.Database) -> dict[int, str]:
+    """Transcript by id of the transcribed memos in Unsorted that the user did not put there."""
+    return {row["id"]: row["transcript"] or "" for row in
+            db.query("SELECT id, transcript FROM memos WHERE theme_id IS NULL AND NOT theme_pinned "
+                     "AND status = 'done' AND deleted_at IS NULL ORDER BY id")}
+
+
+def new_theme_from_memos(db: sqlite_utils.Database, name: str, centroid: np.ndarray, memo_ids: list[int]) -> int:
+    """A theme found by the app (not pinned, its name the app's) holding these memos, in one transaction."""
+    with write_transaction(db):
+        theme_id = create_theme(db, name, centroid, named_by_user=False)
+        for memo_id in memo_ids:
+            db["memos"].update(memo_id, {"theme_id": theme_id, "theme_pinned": 0})
+    return theme_id
 
 
 def transcripts(db: sqlite_utils.Database) -> dict[int, str]:
@@ -323,11 +375,13 @@ def rename_theme(db: sqlite_utils.Database, theme_id: int, name: str) -> None:
         db["themes"].update(theme_id, {"name": name, "name_edited": 1})
 
 
-def create_theme(db: sqlite_utils.Database, name: str, centroid: np.ndarray | None = None) -> int:
+def create_theme(db: sqlite_utils.Database, name: str, centroid: np.ndarray | None = None, *,
+                 named_by_user: bool = True) -> int:
+    """A new top-level theme. `named_by_user`: the name is the user's (a re-clustering keeps it as given)."""
     now = now_text()
     with db.atomic():
         return db["themes"].insert({
-            "name": name, "name_edited": 1, "created_at": now,
+            "name": name, "name_edited": 1 if named_by_user else 0, "created_at": now,
             "centroid": None if centroid is None else np.asarray(centroid, np.float32).tobytes(),
         }).last_pk
 

@@ -193,3 +193,42 @@ def test_theme_commands(tmp_path, embedder, sample):
     assert any(t["name"] == "Ideas to sort later" and t["memos"] >= 1 for t in after["themes"])
     bad = run_musings("theme", "rename", "9999", "x", data_dir=data_dir)
     assert bad.returncode == 1 and "no theme 9999" in bad.stderr
+
+
+BEEKEEPING = [  # a topic the library has never heard of, said the way one says memos
+    "so the bees in the second hive were really calm today, I think the new queen is laying well",
+    "note about the hive, I need to add a super before the lime trees flower or they'll swarm",
+    "the beekeeping course said to check the brood frames for queen cells every nine days",
+    "honey harvest idea, extract the frames in the shed and sell the jars at the market",
+    "varroa mites again, maybe try the oxalic acid treatment on the hives in december",
+    "the smoker kept going out while I was inspecting the hive, use drier pine needles next time",
+]
+
+
+def test_a_new_topic_gets_its_own_theme_without_waiting_for_a_reclustering(tmp_path, embedder, sample):
+    db = open_database(tmp_path)
+    add_transcribed(db, [r["text"] for r in sample[:120]])
+    organizer = Organizer(db, embedder)
+    organizer.organize_new()
+    before = {t.id: t.name for t in org.list_themes(db)}
+    first = assignment(db)
+    # three memos about three unrelated things: no theme is made of them
+    stray = add_transcribed(db, ["my grandmother's recipe for plum dumplings with cinnamon sugar",
+                                 "the offside rule in football still confuses me",
+                                 "a poem about the tide coming in over the mudflats"], start=120)
+    organizer.organize_new()
+    assert {t.id for t in org.list_themes(db)} == set(before)
+    # a new topic, recorded over a few days: a theme of its own, named in its words, once it has enough memos
+    bees = add_transcribed(db, BEEKEEPING, start=123)
+    assert not organizer._reclustering_due()  # the 15 % rule alone would not give it a theme
+    organizer.organize_new()
+    after = assignment(db)
+    new = {t.id: t for t in org.list_themes(db)} .keys() - before.keys()
+    assert len(new) == 1, [t.name for t in org.list_themes(db)]
+    theme = org.get_theme(db, new.pop())
+    assert sum(after[m] == theme.id for m in bees) >= 5
+    assert not any(after[m] == theme.id for m in stray)
+    assert {"bee", "bees", "hive", "hives", "honey", "queen", "beekeeping"} & set(theme.name.lower().split()), theme.name
+    assert not theme.name_edited  # the app's name: a re-clustering may improve it
+    assert {m: after[m] for m in first} == first  # nothing else moved
+    assert {t.id: t.name for t in org.list_themes(db) if t.id in before} == before
