@@ -29,7 +29,7 @@ NEIGHBOURS = 5  # stored memos a new one is placed among
 NEIGHBOUR_SHARPNESS = 0.05  # softmax temperature over their similarities: the nearest counts most
 NEW_MEMO_SPREAD = 0.015  # of the map's extent: new memos next to the same neighbours do not hide each other
 DECIMALS = 5  # stored coordinates' precision (the layout's units span about 10)
-PLACE_BLOCK = 1024  # new memos placed per similarity block
+PLACE_BLOCK = 256  # new memos placed per similarity block
 SEPARATION = 0.022  # of the map's extent (about a dot across): closer dots are pushed apart after a fresh layout
 
 
@@ -219,9 +219,51 @@ class MapPoints:
     theme_names: dict[int, str] = field(default_factory=dict)
     parents: dict[int, int | None] = field(default_factory=dict)  # theme id -> its broad theme (None: broad)
 
+    spots: list[ThemeSpot] | None = None  # where each theme's label goes (theme_spots), made in the job
+
     def broad_of(self, theme_id: int | None) -> int | None:
         parent = self.parents.get(theme_id) if theme_id is not None else None
         return theme_id if parent is None else parent
+
+
+@dataclass
+class ThemeSpot:
+    """Where a theme sits on the map, in the map's own [0, 1] units."""
+    theme_id: int
+    text: str
+    broad: bool
+    size: int
+    centre: tuple[float, float]
+    core_low: float  # the lowest and highest y of its core dots (the half nearest its centre)
+    core_high: float
+    region: bool  # a broad theme with sub-themes: its label names the region, not one clump
+
+
+def theme_spots(points: MapPoints) -> list[ThemeSpot]:
+    """Every theme with memos on the map, at the median of its memos' dots (a broad theme's include its
+    sub-themes'), broad themes first, larger first (computed with the points, off the window's thread)."""
+    rows_of: dict[int, list[int]] = {}
+    broad_of = {t: points.broad_of(t) for t in set(points.theme_ids) if t is not None}
+    for row, theme_id in enumerate(points.theme_ids):
+        if theme_id is None:
+            continue
+        rows_of.setdefault(theme_id, []).append(row)
+        if broad_of[theme_id] != theme_id:
+            rows_of.setdefault(broad_of[theme_id], []).append(row)
+    with_subs = {b for t, b in broad_of.items() if b != t}
+    spots = []
+    for theme_id, rows in rows_of.items():
+        if theme_id not in points.theme_names:
+            continue
+        dots = points.xy[rows]
+        centre = np.median(dots, axis=0)  # a theme split in two clumps: by the larger one
+        distance = np.linalg.norm(dots - centre, axis=1)
+        core = dots[distance <= np.median(distance)]
+        broad = points.broad_of(theme_id) == theme_id
+        spots.append(ThemeSpot(theme_id, points.theme_names[theme_id], broad, len(rows),
+                               (float(centre[0]), float(centre[1])), float(core[:, 1].min()),
+                               float(core[:, 1].max()), theme_id in with_subs))
+    return sorted(spots, key=lambda spot: (not spot.broad, -spot.size, spot.theme_id))
 
 
 def fit_to_square(xy: np.ndarray) -> np.ndarray:
@@ -253,10 +295,12 @@ def load_map_points(db, data_dir: Path) -> MapPoints:
     if layout.changed:
         write_layout(data_dir, MODEL_NAME, layout.to_store(keys, stored))
     themes = org.list_themes(db)
-    return MapPoints(
+    points = MapPoints(
         memo_ids=ids, xy=fit_to_square(layout.xy),
         theme_ids=[memos[i].theme_id for i in ids],
         titles=[memo_title(memos[i]) for i in ids],
         theme_names={t.id: t.name for t in themes},
         parents={t.id: t.parent_id for t in themes},
     )
+    points.spots = theme_spots(points)
+    return points

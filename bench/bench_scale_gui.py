@@ -45,11 +45,12 @@ ACTIONS = [  # (key, label) in the order they run
     ("clear_search", "clear the search box"),
     ("theme", "select a theme"),
     ("all", "select All memos"),
-    ("map_open", "open the theme map (until painted)"),
+    ("map_open", "open the theme map, layout computed (until painted)"),
     ("map_hover", "theme map: hover across it (40 moves)"),
     ("map_zoom", "theme map: zoom in 6 notches"),
     ("map_drag", "theme map: drag (20 moves)"),
     ("map_repaint", "theme map: 10 repaints"),
+    ("map_reopen", "open the theme map again, layout stored"),
     ("sort_first_line", "sort by first line"),
 ]
 

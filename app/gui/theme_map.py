@@ -17,7 +17,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from app.map_layout import MapPoints
+from app.map_layout import MapPoints, theme_spots
 
 MARGIN = 28
 LEGEND_HEIGHT = 20
@@ -64,46 +64,6 @@ class ThemeLabel:
     region: bool = False  # a broad theme with sub-themes: its label names the region, not one clump
 
 
-@dataclass
-class _ThemeSpot:
-    """Where a theme sits in the map's own [0, 1] units (computed once per set of points)."""
-    theme_id: int
-    text: str
-    broad: bool
-    size: int
-    centre: tuple[float, float]
-    core_low: float  # the lowest and highest y of its core dots
-    core_high: float
-    region: bool
-
-
-def _theme_spots(points: MapPoints) -> list[_ThemeSpot]:
-    """Every theme with memos on the map, at the median of its memos' dots (a broad theme's include its
-    sub-themes'), broad themes first, larger first."""
-    rows_of: dict[int, list[int]] = {}
-    broad_of = {t: points.broad_of(t) for t in set(points.theme_ids) if t is not None}
-    for row, theme_id in enumerate(points.theme_ids):
-        if theme_id is None:
-            continue
-        rows_of.setdefault(theme_id, []).append(row)
-        if broad_of[theme_id] != theme_id:
-            rows_of.setdefault(broad_of[theme_id], []).append(row)
-    with_subs = {b for t, b in broad_of.items() if b != t}
-    spots = []
-    for theme_id, rows in rows_of.items():
-        if theme_id not in points.theme_names:
-            continue
-        dots = points.xy[rows]
-        centre = np.median(dots, axis=0)  # a theme split in two clumps: by the larger one
-        distance = np.linalg.norm(dots - centre, axis=1)
-        core = dots[distance <= np.median(distance)]
-        broad = points.broad_of(theme_id) == theme_id
-        spots.append(_ThemeSpot(theme_id, points.theme_names[theme_id], broad, len(rows),
-                                (float(centre[0]), float(centre[1])), float(core[:, 1].min()),
-                                float(core[:, 1].max()), theme_id in with_subs))
-    return sorted(spots, key=lambda spot: (not spot.broad, -spot.size, spot.theme_id))
-
-
 class ThemeMap(QWidget):
     memo_clicked = Signal(int)
 
@@ -115,7 +75,7 @@ class ThemeMap(QWidget):
         self.loading = False
         self.zoom = 1.0
         self.centre = (0.5, 0.5)  # the map point at the middle of the view, in the map's [0, 1] units
-        self._spots: list[_ThemeSpot] = []
+        self._spots = []  # app.map_layout.ThemeSpot, broad first, larger first
         self._colour_index = np.zeros(0, dtype=np.int64)  # per memo: its colour's place in _palette
         self._palette: list[QColor] = []
         self._positions_cache: tuple[tuple, np.ndarray] | None = None
@@ -137,7 +97,7 @@ class ThemeMap(QWidget):
         index = {t: i + 1 for i, t in enumerate(themes)}
         self._colour_index = np.array([index.get(t, 0) if t is not None else 0 for t in points.theme_ids],
                                       dtype=np.int64)
-        self._spots = _theme_spots(points)
+        self._spots = points.spots if points.spots is not None else theme_spots(points)
         self._label_images = {}  # names and colours may have changed
         self.loading = False
         self._forget_view()
