@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import operator
 import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import quote
 
@@ -44,6 +46,9 @@ _RESERVED_NAMES = (
     | {f"COM{c}" for c in "0123456789¹²³"}
     | {f"LPT{c}" for c in "0123456789¹²³"}
 )
+# What _blanked makes a space among ASCII characters: the forbidden ones and the controls (the ASCII spaces
+# but " " itself are controls).
+_ASCII_BLANKS = {ord(ch): " " for ch in _FORBIDDEN_CHARS} | {code: " " for code in [*range(0x20), 0x7F]}
 
 
 @dataclass
@@ -89,17 +94,9 @@ class ExportResult:
 
 def safe_stem(title: str, max_bytes: int = MAX_STEM_BYTES) -> str:
     """A file-name stem valid on Linux, macOS and Windows and usable inside a [[wikilink]]."""
-    text = unicodedata.normalize("NFC", title)
-    chars = []
-    for ch in text:
-        category = unicodedata.category(ch)
-        if ch in _FORBIDDEN_CHARS or category in ("Cc", "Zl", "Zp") or ch.isspace():
-            chars.append(" ")
-        elif category == "Cs":  # lone surrogates cannot be encoded in a file name
-            continue
-        else:
-            chars.append(ch)
-    stem = re.sub(r" {2,}", " ", "".join(chars))
+    # ASCII (most titles) in one step, as _blanked does it (tests/app/test_export.py checks every character)
+    text = title.translate(_ASCII_BLANKS) if title.isascii() else _blanked(title)
+    stem = re.sub(r" {2,}", " ", text)
     stem = _truncate_utf8(_strip_edges(stem), max_bytes)
     stem = _strip_edges(stem)
     if stem.lower().endswith(".md"):  # "x.md.md" would link as [[x.md]], which tools misread
@@ -109,6 +106,20 @@ def safe_stem(title: str, max_bytes: int = MAX_STEM_BYTES) -> str:
     if stem.split(".")[0].rstrip(" ").upper() in _RESERVED_NAMES:
         stem = _truncate_utf8("_" + stem, max_bytes)
     return stem
+
+
+def _blanked(title: str) -> str:
+    """The title in NFC, with what may not be in a file name or a wikilink as spaces, lone surrogates dropped."""
+    chars = []
+    for ch in unicodedata.normalize("NFC", title):
+        category = unicodedata.category(ch)
+        if ch in _FORBIDDEN_CHARS or category in ("Cc", "Zl", "Zp") or ch.isspace():
+            chars.append(" ")
+        elif category == "Cs":  # lone surrogates cannot be encoded in a file name
+            continue
+        else:
+            chars.append(ch)
+    return "".join(chars)
 
 
 def _strip_edges(stem: str) -> str:
@@ -125,6 +136,12 @@ def _truncate_utf8(text: str, max_bytes: int) -> str:
 
 def _fold(name: str) -> str:
     """The key under which macOS and Windows consider two names the same file."""
+    if name.isascii():  # normalisation leaves ASCII as it is, and its case folding is lower() (tested)
+        return name.lower()
+    return _fold_any(name)
+
+
+def _fold_any(name: str) -> str:
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFC", name).casefold())
 
 
@@ -182,15 +199,17 @@ def theme_tags(themes: list[ExportTheme]) -> dict[int, str]:
 # --- naming every note -------------------------------------------------------------------
 
 
-def _allocate_names(vault: VaultFiles, memos: list[ExportMemo], themes: list[ExportTheme]) -> dict[str, str]:
-    """Note stems by key. Lower ids claim a plain name first, so adding memos never renames old ones."""
+def _allocate_names(vault: VaultFiles, memos: list[ExportMemo], themes: list[ExportTheme],
+                    days: dict[int, str | None]) -> dict[str, str]:
+    """Note stems by key. Lower ids claim a plain name first, so adding memos never renames old ones.
+    `days`: each memo's local day (see _day)."""
     taken: set[str] = set()
     names: dict[str, str] = {}
 
-    def claim(key: str, base: str, preferred: list[str]) -> None:
+    def claim(key: str, base: str, preferred: Callable[[], list[str]]) -> None:
         def candidates():
             yield base
-            yield from preferred
+            yield from preferred()  # made only when the plain name is taken
             n = 2
             while True:
                 yield _with_suffix(base, f" ({n})")
@@ -203,18 +222,19 @@ def _allocate_names(vault: VaultFiles, memos: list[ExportMemo], themes: list[Exp
                 names[key] = stem
                 return
 
-    claim("index", INDEX_STEM, [])
+    def memo_names(base: str, memo_id: int, day: str | None) -> Callable[[], list[str]]:
+        def extra() -> list[str]:
+            found = [_with_suffix(base, f" ({day})"), _with_suffix(base, f" ({day}, memo {memo_id})")] if day else []
+            return [*found, _with_suffix(base, f" (memo {memo_id})")]
+        return extra
+
+    claim("index", INDEX_STEM, list)
     for memo in sorted(memos, key=lambda m: m.id):
         base = safe_stem(memo.title)
-        day = _day(memo.recorded_at)
-        extra = [_with_suffix(base, f" ({day})"), _with_suffix(base, f" ({day}, memo {memo.id})")] if day else []
-        extra.append(_with_suffix(base, f" (memo {memo.id})"))
-        key = f"memo:{memo.id}"
-        claim(key, base, extra)
+        claim(f"memo:{memo.id}", base, memo_names(base, memo.id, days[memo.id]))
     for theme in sorted(themes, key=lambda t: t.id):
         base = safe_stem(THEME_PREFIX + (_one_line(theme.name) or "Untitled"))
-        key = f"theme:{theme.id}"
-        claim(key, base, [_with_suffix(base, f" (theme {theme.id})")])
+        claim(f"theme:{theme.id}", base, lambda base=base, n=theme.id: [_with_suffix(base, f" (theme {n})")])
     return names
 
 
@@ -222,9 +242,13 @@ def _allocate_audio(vault: VaultFiles, memos: list[ExportMemo], hashes: dict[int
     """Relative paths of audio copies by memo id: named by id, so a title change keeps the copy. A file
     whose bytes are the memo's audio is its copy, whether or not the manifest lists it."""
     paths: dict[int, str] = {}
+    extensions: dict[str, str] = {}
     for memo in sorted(memos, key=lambda m: m.id):
-        ext = re.sub(r"[^a-z0-9]", "", memo.audio_path.suffix.lower())[:8]
-        ext = f".{ext}" if ext else ""
+        suffix = memo.audio_path.suffix
+        if suffix not in extensions:
+            ext = re.sub(r"[^a-z0-9]", "", suffix.lower())[:8]
+            extensions[suffix] = f".{ext}" if ext else ""
+        ext = extensions[suffix]
         key = f"audio:{memo.id}"
         n = 1
         while True:
@@ -307,25 +331,34 @@ def _front_matter(fields: list[tuple[str, str]]) -> str:
 
 # Any change to this file (how a note is rendered) makes every note be made again once.
 _RENDERER = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+# Every field of a memo and of its segments, whatever fields they gain (the digest must see them all).
+_MEMO_FIELDS = [f.name for f in fields(ExportMemo)]
+_SEGMENTS_AT = _MEMO_FIELDS.index("segments")
+_memo_values = operator.attrgetter(*_MEMO_FIELDS)
+_segment_values = operator.attrgetter(*(f.name for f in fields(ExportSegment)))
 
 
-def _memo_inputs(memo: ExportMemo, names: dict[str, str], memos_by_id: dict[int, ExportMemo],
-                 theme_paths: list[list[str]], audio_link: tuple[str, str]) -> str:
-    """A digest of everything _render_memo reads for this memo: equal digests, equal notes."""
-    others = sorted({i for i, _ in memo.related} | set(memo.near_duplicates))
-    parts = (_RENDERER, repr(memo), names[f"memo:{memo.id}"], _day(memo.recorded_at), audio_link,
-             [[names[k] for k in path] for path in theme_paths],
-             [(i, i in memos_by_id, names.get(f"memo:{i}")) for i in others])
+def _memo_inputs(memo: ExportMemo, stems: dict[int, str], theme_names: list[list[str]],
+                 audio_link: tuple[str, str], day: str | None) -> str:
+    """A digest of everything _render_memo reads for this memo: equal digests, equal notes.
+
+    `stems`: every exported memo's note name by id (a related memo not exported has none); `theme_names`:
+    the names of the theme notes of each of the memo's `theme_paths`. The fields' values go in as one repr,
+    made in C (a dataclass's own repr is Python code, 20,000 times)."""
+    values = list(_memo_values(memo))
+    values[_SEGMENTS_AT] = list(map(_segment_values, memo.segments))
+    parts = (_RENDERER, values, stems[memo.id], day, audio_link, theme_names,
+             [stems.get(i) for i, _ in memo.related], [stems.get(i) for i in memo.near_duplicates])
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
 def _render_memo(
     memo: ExportMemo, names: dict[str, str], memos_by_id: dict[int, ExportMemo],
-    theme_paths: list[list[str]], audio_link: tuple[str, str],
+    theme_paths: list[list[str]], audio_link: tuple[str, str], day: str | None,
 ) -> str:
-    """`theme_paths`: the keys of the themes the memo is in, each from its broad theme down."""
+    """`theme_paths`: the keys of the themes the memo is in, each from its broad theme down; `day`: _day of
+    its recorded_at."""
     stem = names[f"memo:{memo.id}"]
-    day = _day(memo.recorded_at)
     tags = sorted({t for t in (_tag(tag) for tag in memo.tags) if t})
     duplicates = sorted({i for i in memo.near_duplicates if i in memos_by_id and i != memo.id})
     # `title` is the note name because Logseq names the page after it (so links resolve and
@@ -386,7 +419,7 @@ def _memo_count(n: int) -> str:
 
 def _render_theme(
     theme: ExportTheme, names: dict[str, str], memos_by_id: dict[int, ExportMemo],
-    parent: ExportTheme | None, subthemes: list[ExportTheme],
+    parent: ExportTheme | None, subthemes: list[ExportTheme], days: dict[int, str | None],
 ) -> str:
     """A theme's note: its memos; a broad theme's also links its sub-themes, a sub-theme's its parent.
     (A theme with neither is written as before the tree, so an old vault's notes stay unchanged.)"""
@@ -407,7 +440,7 @@ def _render_theme(
         lines.append("")
         if members:
             lines += [f"## Memos directly in {_inline(theme.name) or 'this theme'}", ""]
-    lines += [f"- {_day(m.recorded_at) or '?'} [[{names[f'memo:{m.id}']}]]" for m in members]
+    lines += [f"- {days[m.id] or '?'} [[{names[f'memo:{m.id}']}]]" for m in members]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -417,7 +450,7 @@ def _by_name(themes: list[ExportTheme]) -> list[ExportTheme]:
 
 def _render_index(
     names: dict[str, str], memos: list[ExportMemo], themes: list[ExportTheme], memos_by_id: dict[int, ExportMemo],
-    subthemes_of: dict[int, list[ExportTheme]],
+    subthemes_of: dict[int, list[ExportTheme]], days: dict[int, str | None],
 ) -> str:
     """The index: the theme tree (broad themes by name, each with its sub-themes beneath), then every memo."""
     fields = [("musings_index", "true"), ("title", _yaml_str(names["index"]))]
@@ -431,7 +464,7 @@ def _render_index(
         lines.append("_No themes yet._")
     lines += ["", "## Memos by date", ""]
     for memo in sorted(memos, key=lambda m: (m.recorded_at, m.id)):
-        lines.append(f"- {_day(memo.recorded_at) or '?'} [[{names[f'memo:{memo.id}']}]]")
+        lines.append(f"- {days[memo.id] or '?'} [[{names[f'memo:{memo.id}']}]]")
     if not memos:
         lines.append("_No memos yet._")
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -494,7 +527,8 @@ def _export(
     themes: list[ExportTheme], copy_audio: bool,
 ) -> ExportResult:
     audio_hashes = {m.id: m.content_hash or hash_file(m.audio_path) for m in memos if m.audio_path.is_file()}
-    names = _allocate_names(vault, memos, themes)
+    days = {m.id: _day(m.recorded_at) for m in memos}  # parsed once: a note, the index and a theme's note show it
+    names = _allocate_names(vault, memos, themes, days)
     audio_rels = _allocate_audio(vault, memos, audio_hashes) if copy_audio else {}
     parents = _parents(themes)
     themes_by_id = {theme.id: theme for theme in themes}
@@ -503,10 +537,15 @@ def _export(
         if parents[theme.id] is not None:
             subthemes_of.setdefault(parents[theme.id], []).append(theme)
     themes_of: dict[int, list[list[str]]] = {}  # memo id -> the keys of its themes, each from the broad theme down
+    theme_names_of: dict[int, list[list[str]]] = {}  # the same, as the names of their notes
     for theme in sorted(themes, key=lambda t: t.id):
         path = [f"theme:{parents[theme.id]}"] if parents[theme.id] is not None else []
+        keys = [*path, f"theme:{theme.id}"]
+        path_names = [names[k] for k in keys]
         for memo_id in sorted(set(theme.memo_ids)):
-            themes_of.setdefault(memo_id, []).append([*path, f"theme:{theme.id}"])
+            themes_of.setdefault(memo_id, []).append(keys)
+            theme_names_of.setdefault(memo_id, []).append(path_names)
+    stems = {m.id: names[f"memo:{m.id}"] for m in memos}
 
     result = ExportResult(written=[], unchanged=0, skipped_user_files=[], removed=[])
     manifest = Manifest()  # the state after this export
@@ -520,7 +559,7 @@ def _export(
             manifest.files[rel] = vault.manifest.files.get(rel) or Owned(key=key)
         elif state == "clean" and vault.digest(rel) == digest:
             result.unchanged += 1
-            manifest.files[rel] = _owned(vault, rel, key, digest, inputs)
+            manifest.files[rel] = _owned(vault, rel, key, digest, inputs, written=False)
         else:  # absent, a stale copy of ours, or another case of the name on a case-insensitive disk
             writes.append(_Write(rel, key, digest, inputs=inputs, **content))
 
@@ -531,15 +570,22 @@ def _export(
         if memo_id not in audio_hashes:
             log.warning("audio of memo %s is missing: %s", memo_id, memo.audio_path)
             continue
-        plan(rel, f"audio:{memo_id}", audio_hashes[memo_id], source=memo.audio_path)
+        key, digest = f"audio:{memo_id}", audio_hashes[memo_id]
+        owned = vault.manifest.files.get(rel)
+        if (owned is not None and owned.key == key and owned.sha256 == digest and owned.inputs is None
+                and owned.size is not None and vault.exists(rel) and vault.untouched(rel, owned)):
+            result.unchanged += 1  # the copy as written, untouched: what plan() decides, without its steps
+            manifest.files[rel] = owned
+        else:
+            plan(rel, key, digest, source=memo.audio_path)
         copied[memo_id] = rel
 
     notes: dict[str, tuple[str, str]] = {}  # rel -> (key, content)
     inputs_of: dict[str, str] = {}  # rel -> the digest of what a memo note is made from
     for memo in memos:
-        rel, key = f"{names[f'memo:{memo.id}']}.md", f"memo:{memo.id}"
+        rel, key = f"{stems[memo.id]}.md", f"memo:{memo.id}"
         link = _audio_link(memo, target, copied.get(memo.id))
-        inputs = _memo_inputs(memo, names, memos_by_id, themes_of.get(memo.id, []), link)
+        inputs = _memo_inputs(memo, stems, theme_names_of.get(memo.id, []), link, days[memo.id])
         owned = vault.manifest.files.get(rel)
         if (owned is not None and owned.key == key and owned.inputs == inputs and owned.size is not None
                 and vault.exists(rel) and vault.digest(rel) == owned.sha256):
@@ -547,12 +593,12 @@ def _export(
             manifest.files[rel] = owned
             continue
         inputs_of[rel] = inputs
-        notes[rel] = (key, _render_memo(memo, names, memos_by_id, themes_of.get(memo.id, []), link))
+        notes[rel] = (key, _render_memo(memo, names, memos_by_id, themes_of.get(memo.id, []), link, days[memo.id]))
     for theme in themes:
         parent = themes_by_id[parents[theme.id]] if parents[theme.id] is not None else None
-        content = _render_theme(theme, names, memos_by_id, parent, subthemes_of.get(theme.id, []))
+        content = _render_theme(theme, names, memos_by_id, parent, subthemes_of.get(theme.id, []), days)
         notes[f"{names[f'theme:{theme.id}']}.md"] = (f"theme:{theme.id}", content)
-    notes[f"{names['index']}.md"] = ("index", _render_index(names, memos, themes, memos_by_id, subthemes_of))
+    notes[f"{names['index']}.md"] = ("index", _render_index(names, memos, themes, memos_by_id, subthemes_of, days))
     for rel in sorted(notes):
         key, content = notes[rel]
         data = seal(content).encode("utf-8")
@@ -603,10 +649,14 @@ def _export(
     return result
 
 
-def _owned(vault: VaultFiles, rel: str, key: str, digest: str, inputs: str | None = None) -> Owned:
+def _owned(vault: VaultFiles, rel: str, key: str, digest: str, inputs: str | None = None, *,
+           written: bool = True) -> Owned:
     """The manifest entry for a file holding `digest`, with its size and mtime, so the next export need not
-    read it to know it is unchanged (an edit changes the mtime), and a note's `inputs` (see _memo_inputs)."""
-    info = (vault.root / rel).stat()
+    read it to know it is unchanged (an edit changes the mtime), and a note's `inputs` (see _memo_inputs).
+    A file this export did not write has the stat it was checked by."""
+    info = None if written else vault.stat(rel)
+    if info is None:
+        info = (vault.root / rel).stat()
     return Owned(key=key, sha256=digest, size=info.st_size, mtime_ns=info.st_mtime_ns, inputs=inputs)
 
 

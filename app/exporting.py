@@ -1,6 +1,9 @@
 """The export use case: the library as a Markdown vault (see app.export for the files it writes)."""
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlite_utils
@@ -17,6 +20,11 @@ def export_library(db: sqlite_utils.Database, data_dir: Path, target: Path) -> E
 
     A note per theme at each level of the tree; a memo is listed in its most specific theme's note and tagged
     with that theme's nested tag (`musings/<broad theme>/<sub-theme>`)."""
+    with _collector_paused():
+        return _export_library(db, data_dir, target)
+
+
+def _export_library(db: sqlite_utils.Database, data_dir: Path, target: Path) -> ExportResult:
     themes = {t.id: t for t in org.list_themes(db)}
     done = store.list_memos(db, status=store.DONE)
     members: dict[int, list[int]] = {}  # theme id -> the memos directly in it
@@ -26,22 +34,38 @@ def export_library(db: sqlite_utils.Database, data_dir: Path, target: Path) -> E
     tag_of_theme = theme_tags(export_themes)
     related_of = Organizer(db).related_lists(RELATED_PER_MEMO)  # kept up to date: no all-pairs product
     segments_of = store.segments_of_all(db)
+    is_near_duplicate = related_memos.is_near_duplicate
     memos = []
     for memo in done:
-        related = [(other, round(score, 2)) for other, score in related_of.get(memo.id, [])
+        related = [(other, round(score, 2)) for other, score in related_of.get(memo.id, ())
                    if score >= RELATED_MIN_SCORE]
         theme = themes.get(memo.theme_id)
+        tag = tag_of_theme.get(memo.theme_id)
         memos.append(ExportMemo(
             id=memo.id,
             title=memo.title or memo.original_name,
             recorded_at=memo.recorded_at,
             duration=memo.duration,
             theme=theme.name if theme else None,
-            tags=[TAG_ROOT, *([tag_of_theme[memo.theme_id]] if memo.theme_id in tag_of_theme else [])],
-            segments=[ExportSegment(s.start, s.end, s.shown_text) for s in segments_of.get(memo.id, [])],
+            tags=[TAG_ROOT, tag] if tag is not None else [TAG_ROOT],
+            segments=[ExportSegment(s.start, s.end, s.shown_text) for s in segments_of.get(memo.id, ())],
             audio_path=data_dir / memo.library_path,
             content_hash=memo.content_hash,
             related=related,
-            near_duplicates=[other for other, score in related if related_memos.is_near_duplicate(score)],
+            near_duplicates=[other for other, score in related if is_near_duplicate(score)],
         ))
     return export_vault(Path(target), memos, export_themes)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the export builds its objects: 20,000 memos are a million objects
+    that live to the end, and the collector went over them again and again (0.4 s of a 3.4 s re-run). The
+    export makes no cycles worth collecting; the collector runs again afterwards as before."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -354,3 +354,86 @@ def test_hostile_titles_make_safe_unique_names(vault, library, tmp_path):
 ])
 def test_safe_stem(title, stem):
     assert safe_stem(title) == stem
+
+
+def test_renamed_theme_rewrites_the_notes_of_its_memos_only(vault, collection):
+    memos, themes = collection
+    export_vault(vault, memos, themes)
+    before = snapshot(vault)
+
+    themes[0] = replace(themes[0], name="Great speeches")
+    memos = [replace(m, theme="Great speeches") if m.theme == "Speeches" else m for m in memos]
+    result = export_vault(vault, memos, themes)
+
+    after = snapshot(vault)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert changed == {"Ask not.md", "Ask not (again).md", "Theme - Great speeches.md", "Musings index.md",
+                       MANIFEST_NAME}
+    assert result.removed == [vault / "Theme - Speeches.md"]
+    for name in ("Ask not.md", "Ask not (again).md"):
+        text = (vault / name).read_text(encoding="utf-8")
+        assert "[[Theme - Great speeches]]" in text and front_matter(vault / name)["theme"] == "Great speeches"
+    assert_links_resolve(vault)
+
+
+def test_changed_related_list_rewrites_that_note(vault, collection):
+    memos, themes = collection
+    export_vault(vault, memos, themes)
+    before = snapshot(vault)
+
+    memos[1] = replace(memos[1], related=[(3, 0.61)])
+    result = export_vault(vault, memos, themes)
+
+    after = snapshot(vault)
+    assert {name for name in after if after[name] != before.get(name)} == {"Grocery list eggs milk.md", MANIFEST_NAME}
+    assert result.written == [vault / "Grocery list eggs milk.md"]
+    text = (vault / "Grocery list eggs milk.md").read_text(encoding="utf-8")
+    assert "- [[Ask not (again)]] (similarity 0.61)" in text and "[[Ask not]]" not in text
+
+
+def test_deleted_note_and_audio_copy_are_made_again_and_untouched_files_are_not_read(vault, collection, monkeypatch):
+    memos, themes = collection
+    export_vault(vault, memos, themes)
+    before = snapshot(vault)
+    (vault / "Ask not.md").unlink()
+    (vault / "audio/musings-2.m4a").unlink()
+
+    result = export_vault(vault, memos, themes)
+
+    assert sorted(result.written) == [vault / "Ask not.md", vault / "audio/musings-2.m4a"]
+    after = snapshot(vault)
+    assert {name: after[name][0] for name in after if name != MANIFEST_NAME} == {
+        name: before[name][0] for name in before if name != MANIFEST_NAME}
+
+    import app.export_files
+
+    def no_reading(path):
+        raise AssertionError(f"{path} was read: its size and mtime say it is unchanged")
+
+    monkeypatch.setattr(app.export_files, "hash_file", no_reading)
+    result = export_vault(vault, memos, themes)
+    assert result.written == [] and result.unchanged == 9 and snapshot(vault) == after
+
+
+def test_fast_paths_for_ascii_names_follow_the_general_rules():
+    from app.export import _ASCII_BLANKS, _blanked, _fold, _fold_any
+
+    for code in range(128):
+        for text in (chr(code), f"a{chr(code)}b", chr(code) * 3):
+            assert text.translate(_ASCII_BLANKS) == _blanked(text), repr(text)
+            assert _fold(text) == _fold_any(text), repr(text)
+
+
+@pytest.mark.parametrize("files, pending", [
+    ({}, {}),
+    ({"a.md": {"key": "memo:1", "sha256": "ab", "size": 3, "mtime_ns": 10**19, "inputs": "cd"},
+      "audio/musings-1.ogg": {"key": "audio:1", "sha256": "ef", "size": 0, "mtime_ns": -1},
+      'qu"ote\\ \x01 é 🤖 \u2028.md': {"key": "theme:2\n", "sha256": "\t"}, "b.md": {"key": "index"}},
+     {"a.md": {"key": "memo:1", "sha256": ["1", "2"]}, "c.md": {"key": "memo:3", "sha256": []}}),
+    ({"odd.md": {"key": "memo:1", "size": 1.5, "mtime_ns": True, "sha256": None}}, {}),
+])
+def test_the_manifest_is_written_as_json_dumps_would(files, pending):
+    from app.export_files import _manifest_json
+
+    document = {"version": 2, "files": files, **({"pending": pending} if pending else {})}
+    assert _manifest_json(document) == json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
