@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     searching = commands.add_parser("search", help="find memos by words and by meaning")
     searching.add_argument("query")
     searching.add_argument("--limit", type=int, default=20)
+    searching.add_argument("--theme", type=int, metavar="ID", help="only in this theme and its sub-themes")
     how = searching.add_mutually_exclusive_group()
     how.add_argument("--keyword", dest="mode", action="store_const", const="keyword", help="words only (FTS5)")
     how.add_argument("--semantic", dest="mode", action="store_const", const="semantic", help="meaning only")
@@ -314,7 +315,8 @@ def cmd_show(args, data_dir: Path) -> int:
 
 
 def cmd_search(args, data_dir: Path) -> int:
-    results = _library(data_dir, read_only=True).search(args.query, mode=args.mode or "hybrid", limit=args.limit)
+    results = _library(data_dir, read_only=True).search(args.query, mode=args.mode or "hybrid", limit=args.limit,
+                                                        theme_id=args.theme)
     if args.json:
         _print_json([{"memo_id": r.memo.id, "title": r.memo.title, "recorded_at": r.memo.recorded_at,
                       "matched_by": r.matched_by, "snippet": _highlight(r.snippet, "**", "**")} for r in results])
@@ -382,11 +384,13 @@ def cmd_related(args, data_dir: Path) -> int:
     found = _library(data_dir, read_only=True).related(args.memo_id, limit=args.limit)
     if args.json:
         _print_json([{"memo_id": r.memo.id, "title": r.memo.title, "score": round(r.score, 4),
-                      "near_duplicate": r.near_duplicate} for r in found])
+                      "closeness": r.closeness, "near_duplicate": r.near_duplicate} for r in found])
         return 0
+    if not found:
+        print("Nothing related yet.")
     for r in found:
         mark = "  (near-duplicate)" if r.near_duplicate else ""
-        print(f"{r.memo.id:>5}  {r.score:.2f}  {one_line(memo_title(r.memo))}{mark}")
+        print(f"{r.memo.id:>5}  {r.closeness:<10}  {one_line(memo_title(r.memo))}{mark}")
     return 0
 
 

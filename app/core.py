@@ -191,11 +191,14 @@ class Musings:
     def unsorted_count(self) -> int:
         return len(org.memos_of_theme(self.db(), None))
 
-    def search(self, query: str, *, mode: str = "hybrid", limit: int = 20) -> list:
-        """Memos matching `query` by words and meaning (`mode` "keyword" or "semantic" for one of them)."""
+    def search(self, query: str, *, mode: str = "hybrid", limit: int = 20, theme_id: int | None = None) -> list:
+        """Memos matching `query` by words and meaning (`mode` "keyword" or "semantic" for one of them); with
+        `theme_id`, only in that theme and its sub-themes."""
         if mode not in ("hybrid", "keyword", "semantic"):
             raise Refused(f"unknown search mode {mode!r}: hybrid, keyword or semantic")
-        return self.organizer().search(query, mode=mode, limit=limit)
+        if theme_id is not None:
+            self.theme(theme_id)  # NotFound: "no theme 7"
+        return self.organizer().search(query, mode=mode, limit=limit, theme_id=theme_id)
 
     def related(self, memo_id: int, *, limit: int = RELATED_PER_MEMO) -> list:
         """The memos most like this one, best first, none below RELATED_MIN_SCORE."""

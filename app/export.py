@@ -26,6 +26,7 @@ from app.export_files import (
     MANIFEST_NAME, FolderLock, Manifest, Owned, VaultFiles, remove_temporary_files, seal, write_manifest,
 )
 from atomic_files import copy_atomic, file_mode, fsync_folder, write_atomic
+from organize.related import closeness
 from storage.data_folder import hash_file
 
 log = logging.getLogger(__name__)
@@ -403,7 +404,7 @@ def _render_memo(
     if related:
         lines += ["## Related", ""]
         for other, score in sorted(related.items(), key=lambda item: (-item[1], item[0])):
-            lines.append(f"- [[{names[f'memo:{other}']}]] (similarity {score:.2f})")
+            lines.append(f"- [[{names[f'memo:{other}']}]] · {closeness(score) or 'related'}")
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -30,7 +30,7 @@ MIN_MEMOS_FOR_THEMES = 6
 SEMANTIC_MIN_SCORE = 0.2
 # Related memos: how many, and the similarity below which a memo is not "related" (window, CLI and export).
 RELATED_PER_MEMO = 5
-RELATED_MIN_SCORE = 0.35
+RELATED_MIN_SCORE = related_memos.RELATED_FLOOR
 
 
 @dataclass
@@ -38,6 +38,11 @@ class RelatedMemo:
     memo: store.Memo
     score: float
     near_duplicate: bool
+
+    @property
+    def closeness(self) -> str:
+        """In words: "very close", "close" or "related" (organize.related.closeness)."""
+        return related_memos.closeness(self.score) or "related"
 
 
 @dataclass
@@ -247,15 +252,20 @@ class Organizer:
         return [RelatedMemo(store.get_memo(self.db, ids[i]), score, related_memos.is_near_duplicate(score))
                 for i, score in found]
 
-    def search(self, query: str, *, mode: str = "hybrid", limit: int = 20) -> list[SearchResult]:
-        """Keyword (FTS5) and meaning (embeddings) merged by reciprocal rank fusion; or one of them."""
-        keyword_hits = store.search(self.db, query, limit=50) if mode in ("hybrid", "keyword") else []
+    def search(self, query: str, *, mode: str = "hybrid", limit: int = 20,
+               theme_id: int | None = None) -> list[SearchResult]:
+        """Keyword (FTS5) and meaning (embeddings) merged by reciprocal rank fusion; or one of them. With
+        `theme_id`, only the memos of that theme and its sub-themes."""
+        keyword_hits = (store.search(self.db, query, limit=50, theme_id=theme_id)
+                        if mode in ("hybrid", "keyword") else [])
         snippets = {hit.memo.id: hit.snippet for hit in keyword_hits}
         semantic_ids: list[int] = []
         if mode in ("hybrid", "semantic"):
             ids, vectors = org.load_embeddings(self.db, MODEL_NAME)
             if ids and query.strip():
                 scores = semantic_scores(self.embedder.embed([query])[0], vectors)
+                if theme_id is not None:
+                    scores[~np.isin(ids, org.memos_of_theme(self.db, theme_id))] = -np.inf
                 semantic_ids = [ids[i] for i in top_k(scores, 50) if scores[i] >= SEMANTIC_MIN_SCORE]
         keyword_ids = [hit.memo.id for hit in keyword_hits]
         results = []

@@ -54,3 +54,23 @@ def top_related(vectors: np.ndarray, rows: list[int], k: int, *, kth: np.ndarray
             for r, column in zip(*np.nonzero(scores > kth[None, :])):
                 joins.append((int(column), int(part[r]), float(scores[r, column])))
     return found, joins
+
+
+# What a similarity is called where related ideas are listed (the window, `musings related`, the export), and the
+# floor under which nothing is listed, from bench/bench_related.py (bench/README.md, "Related ideas"): of the
+# nearest memos scoring 0.70 or more, 95-100 % are the same idea said again; 0.55-0.70, 83-89 % the same idea and
+# at most 4 % another theme; 0.30-0.55, mixed but at most a third about another theme; below 0.30, half or more.
+VERY_CLOSE = 0.70
+CLOSE = 0.55
+RELATED_FLOOR = 0.30
+
+
+def closeness(score: float) -> str | None:
+    """"very close" / "close" / "related", or None: not worth listing."""
+    if score >= VERY_CLOSE:
+        return "very close"
+    if score >= CLOSE:
+        return "close"
+    if score >= RELATED_FLOOR:
+        return "related"
+    return None

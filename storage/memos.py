@@ -322,20 +322,25 @@ def _memos(cursor) -> list[Memo]:
     return [Memo(*values(row)) for row in cursor]
 
 
-def search(db: sqlite_utils.Database, query: str, *, limit: int = 20) -> list[SearchHit]:
-    """Full-text search over transcripts; any text a user types is safe (see storage.fts)."""
+def search(db: sqlite_utils.Database, query: str, *, limit: int = 20, theme_id: int | None = None) -> list[SearchHit]:
+    """Full-text search over transcripts (only in a theme and its sub-themes, with `theme_id`); any text a user
+    types is safe (see storage.fts)."""
     fts_query = to_fts_query(query)
     if not fts_query:
         return []
+    in_theme, params = "", [fts_query]
+    if theme_id is not None:
+        in_theme = " AND (memos.theme_id = ? OR memos.theme_id IN (SELECT id FROM themes WHERE parent_id = ?))"
+        params += [theme_id, theme_id]
     rows = db.query(
         f"""
         SELECT memos.*, snippet(memos_fts, 0, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 16) AS snippet,
                bm25(memos_fts) AS rank
         FROM memos_fts JOIN memos ON memos.rowid = memos_fts.rowid
-        WHERE memos_fts MATCH ? AND memos.deleted_at IS NULL
+        WHERE memos_fts MATCH ? AND memos.deleted_at IS NULL{in_theme}
         ORDER BY rank LIMIT ?
         """,
-        [fts_query, limit],
+        params + [limit],
     )
     return [SearchHit(_memo(row), row["snippet"], row["rank"]) for row in rows]
 

@@ -30,6 +30,11 @@ HTML_ROLE = Qt.ItemDataRole.UserRole + 2
 DATE_FILTERS = [("Any time", None), ("Today", 0), ("Past 7 days", 7), ("Past 30 days", 30), ("Past year", 365)]
 
 
+MATCHED = {"keyword": ("words", "Found by its words"), "semantic": ("meaning", "Found by its meaning: it does not "
+                                                                             "use these words"),
+           "both": ("words + meaning", "Found by its words and its meaning")}
+
+
 def snippet_html(snippet: str) -> str:
     """A search snippet with its hits marked, as HTML."""
     text = html.escape(snippet)
@@ -93,6 +98,7 @@ class MemoModel(QAbstractTableModel):
         super().__init__(parent)
         self._memos: list = []
         self._snippets: dict[int, str] | None = None  # search results: the hit per memo, rows in rank order
+        self._matched: dict[int, str] = {}  # search results: how each was found
         self._row_of: dict[int, int] | None = None  # memo id -> row, rebuilt when needed
         self._cells: dict[tuple[int, int], str] = {}  # (memo id, column) -> text, for rows already shown
         self.sort_column, self.sort_order = DATE, Qt.SortOrder.DescendingOrder
@@ -129,10 +135,14 @@ class MemoModel(QAbstractTableModel):
                 return memo.error or memo_title(memo)
             if column == DATE:
                 return describe_source(memo.recorded_at_source)  # metadata / file name / mtime
+            if column == FIRST_LINE and memo.id in self._matched:
+                return MATCHED[self._matched[memo.id]][1]
             return None
         if role == HTML_ROLE:
             if column == FIRST_LINE and self._snippets is not None and memo.id in self._snippets:
-                return snippet_html(self._snippets[memo.id])
+                how = self._matched.get(memo.id)
+                tag = (f'<span style="color:#6b7280">{MATCHED[how][0]} · </span>' if how in MATCHED else "")
+                return tag + snippet_html(self._snippets[memo.id])
             return None
         if role == SORT_ROLE:
             return self.sort_key(memo, column)
@@ -173,10 +183,12 @@ class MemoModel(QAbstractTableModel):
         """Search results: the rows keep their rank order and are not sorted."""
         return self._snippets is not None
 
-    def set_memos(self, memos, snippets: dict[int, str] | None = None) -> None:
+    def set_memos(self, memos, snippets: dict[int, str] | None = None, matched: dict[int, str] | None = None) -> None:
+        """`snippets`: search results' hits by memo id; `matched`: how each was found (keyword / semantic / both)."""
         self.beginResetModel()
         self._memos = list(memos)
         self._snippets = snippets
+        self._matched = matched or {}
         self._cells.clear()
         self._row_of = None
         self._sorted = False
@@ -368,14 +380,15 @@ class MemoList(QTableView):
         self.setColumnWidth(DURATION, 60)
         self.selectionModel().currentChanged.connect(self._current_changed)
 
-    def show_memos(self, memos, snippets: dict[int, str] | None = None) -> None:
-        """Fill the list; with `snippets` (search results) the first-line column shows the highlighted hit and
-        the rows keep their rank order (the columns do not sort them)."""
+    def show_memos(self, memos, snippets: dict[int, str] | None = None, matched: dict[int, str] | None = None) -> None:
+        """Fill the list; with `snippets` (search results) the first-line column shows the highlighted hit, after
+        how it was found (`matched`: by words, meaning or both), and the rows keep their rank order (the columns
+        do not sort them)."""
         current = self.current_memo_id()
         header = self.horizontalHeader()
         self._quiet = True
         try:
-            self.memo_model.set_memos(memos, snippets)
+            self.memo_model.set_memos(memos, snippets, matched)
         finally:
             self._quiet = False
         header.setSortIndicatorShown(snippets is None)

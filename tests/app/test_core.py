@@ -60,6 +60,22 @@ def test_reading_search_and_related_through_the_core(library):
     assert status.counts["done"] == len(ids) and status.in_trash == 0
 
 
+def test_a_search_can_be_limited_to_a_theme(library):
+    core, ids = library
+    garden = core.new_theme("Garden", [ids[2], ids[3]])
+    everywhere = {r.memo.id for r in core.search("the kitchen sink and the tomatoes")}
+    assert {ids[0], ids[2]} <= everywhere
+    only = core.search("the kitchen sink and the tomatoes", theme_id=garden)
+    assert only and {r.memo.id for r in only} <= {ids[2], ids[3]}
+    assert {r.memo.id for r in core.search("sink", mode="keyword", theme_id=garden)} == set()
+    with pytest.raises(NotFound):
+        core.search("tomatoes", theme_id=9999)
+    out = run_musings("search", "tomatoes", "--theme", str(garden), "--json", data_dir=core.data_dir, check=True)
+    assert {hit["memo_id"] for hit in json.loads(out.stdout)} <= {ids[2], ids[3]}
+    refused = run_musings("search", "tomatoes", "--theme", "9999", data_dir=core.data_dir)
+    assert refused.returncode == 1 and refused.stderr.strip() == "musings: no theme 9999"
+
+
 def test_changes_through_the_core(library, tmp_path):
     core, ids = library
     core.set_title(ids[0], "  Plumber   on Tuesday ")

@@ -122,8 +122,8 @@ def test_export_writes_a_vault_that_parses_and_links(vault, collection):
     assert "# Ask not\n" in text
     assert "**[0:00]** And so, my fellow Americans," in text and "**[1:12]** ask not." in text
     assert "![[audio/musings-1.mp3]]" in text
-    assert "- [[Grocery list eggs milk]] (similarity 0.88)" in text
-    assert text.index("[[Grocery list eggs milk]]") < text.index("- [[Ask not (again)]] (similarity 0.50)")
+    assert "- [[Grocery list eggs milk]] · very close" in text
+    assert text.index("[[Grocery list eggs milk]]") < text.index("- [[Ask not (again)]] · related")
     assert "Possible duplicate" in text and "[[Ask not (again)]]" in text
     assert "Possible duplicate" not in (vault / "Grocery list eggs milk.md").read_text(encoding="utf-8")
 
@@ -388,7 +388,7 @@ def test_changed_related_list_rewrites_that_note(vault, collection):
     assert {name for name in after if after[name] != before.get(name)} == {"Grocery list eggs milk.md", MANIFEST_NAME}
     assert result.written == [vault / "Grocery list eggs milk.md"]
     text = (vault / "Grocery list eggs milk.md").read_text(encoding="utf-8")
-    assert "- [[Ask not (again)]] (similarity 0.61)" in text and "[[Ask not]]" not in text
+    assert "- [[Ask not (again)]] · close" in text and "[[Ask not]]" not in text
 
 
 def test_deleted_note_and_audio_copy_are_made_again_and_untouched_files_are_not_read(vault, collection, monkeypatch):
