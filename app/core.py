@@ -23,6 +23,7 @@ from musings_errors import Cancelled, NotFound, Refused
 from storage import memos as store
 from storage import themes as org
 from storage import trash
+from storage import undo as undo_store
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,12 @@ class WatchedFolderStatus:
     problem: str | None  # why it isn't watched now (missing: unmounted?), or None
     waiting: list[str] = field(default_factory=list)  # files noticed, waiting to settle
     refused: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) from the import problems
+
+
+@dataclass(frozen=True)
+class UndoPoint:
+    description: str  # what the change did, for "Moved to Robot hand · Undo"
+    snapshot: undo_store.Snapshot
 
 
 class Musings:
@@ -333,6 +340,18 @@ class Musings:
     def rebuild_themes(self) -> int:
         """Group every memo again (keeping the user's names, moves, merges and nesting). Returns the count."""
         return self.organizer().recluster()
+
+    # -- undo ----------------------------------------------------------------------------------------
+
+    def undo_point(self, description: str, memo_ids: Iterable[int] = ()) -> UndoPoint:
+        """How things are before a change (to the themes, where memos are, and these memos' titles, trash and
+        passages), to put back with `undo`: take it, make the change, offer "<description> · Undo"."""
+        return UndoPoint(description, undo_store.take(self.db(), memo_ids))
+
+    def undo(self, point: UndoPoint) -> None:
+        """Put back what `point` holds: a move, merge, rename, nesting, title or passage edit, or a delete, undone
+        exactly; what happened to other memos since (an import) is kept."""
+        undo_store.restore(self.db(), point.snapshot)
 
     # -- the trash -----------------------------------------------------------------------------------
 

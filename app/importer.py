@@ -15,6 +15,7 @@ import errno
 import importlib
 import logging
 import os
+import re
 import sqlite3
 import stat
 import threading
@@ -41,9 +42,13 @@ class ImportEvent:
 
     kind: str  # skipped / failed / queued / started / done / empty
     path: str
-    reason: str | None = None
+    reason: str | None = None  # precise (the decoder's own words included): kept in import_problems and --json
     memo_id: int | None = None
     duration: float = 0.0
+    plain_reason: str | None = field(init=False, default=None)  # `reason` for a newcomer: see plain_reason()
+
+    def __post_init__(self) -> None:
+        self.plain_reason = plain_reason(self.reason)
 
 
 @dataclass
@@ -65,9 +70,28 @@ class ImportProgress:
 @dataclass
 class ImportReport:
     events: list[ImportEvent] = field(default_factory=list)
+    queued: list[int] = field(default_factory=list)  # memos this run put in the transcription queue (new or retried)
+    not_reached: list[Path] = field(default_factory=list)  # recordings found but not looked at: a cancel stopped it
 
     def of_kind(self, *kinds: str) -> list[ImportEvent]:
         return [event for event in self.events if event.kind in kinds]
+
+    def problems(self) -> list[ImportEvent]:
+        """Each file skipped or failed, and each memo without speech, in the order met."""
+        return self.of_kind("skipped", "failed", "empty")
+
+    def imported_memo_ids(self) -> list[int]:
+        """The memos this run transcribed (with or without speech)."""
+        return list(dict.fromkeys(e.memo_id for e in self.of_kind("done", "empty") if e.memo_id is not None))
+
+    def waiting_memo_ids(self) -> list[int]:
+        """Memos this run copied into the library but did not transcribe (cancelled): the next import does."""
+        finished = {e.memo_id for e in self.of_kind("done", "empty", "failed")}
+        return [memo_id for memo_id in dict.fromkeys(self.queued) if memo_id not in finished]
+
+    def not_imported(self) -> int:
+        """How many recordings a cancel left for later: not looked at, or copied but not transcribed."""
+        return len(self.not_reached) + len(self.waiting_memo_ids())
 
 
 EventCallback = Callable[[ImportEvent, ImportProgress], None]
@@ -144,11 +168,17 @@ class Importer:
         return report
 
     def _run(self, paths: Iterable[Path]) -> ImportReport:
-        for path in scan(paths, self._emit):
+        reached = True
+        files = scan(paths, lambda event: self._emit(event) if reached else None)
+        for path in files:
             if self.cancel.is_set():
+                # What a Resume imports: the rest of the scan, walked without reporting anything.
+                reached = False
+                self.report.not_reached = [Path(path), *files]
                 return self.report
             memo_id = self.register(path)
             if memo_id is not None:
+                self.report.queued.append(memo_id)
                 self.memo_of[Path(path)] = memo_id
                 given = self._given_transcripts.get(Path(path).resolve())
                 if given is not None:
@@ -320,6 +350,43 @@ class Importer:
     def _emit(self, event: ImportEvent) -> None:
         self.report.events.append(event)
         self.on_event(event, self.progress)
+
+
+# -- the reasons in plain words ------------------------------------------------------------------
+
+# (pattern of an ImportEvent reason, the sentence a newcomer reads): the first match wins. The reasons come
+# from this module (scan, register, _transcribe) and audio/decode.py (probe, decoding).
+_PLAIN_REASONS: list[tuple[re.Pattern, str]] = [(re.compile(pattern), sentence) for pattern, sentence in (
+    (r"^not a readable audio file\b", "damaged or not an audio file"),
+    (r"^the audio could not be decoded\b", "damaged or not an audio file"),
+    (r"^the file holds no decodable audio\b", "damaged or not an audio file"),
+    (r"^no audio stream in the file\b", "has no sound in it (no audio track)"),
+    (r"^empty file\b", "empty file"),
+    (r"^cannot read the file \((?P<why>.+)\)$", "can't be read ({why})"),
+    (r"^the file vanished before it could be read\b", "moved or deleted before it could be read"),
+    (r"^no such file or folder\b", "not found (no such file or folder)"),
+    (r"^already imported as memo (?P<id>\d+)", "already in your library (memo {id})"),
+    (r"^memo (?P<id>\d+), in the trash\b", "already in your library, but deleted (memo {id}, in the trash)"),
+    (r"^not an audio file \((?P<ext>.+)\)$", "not an audio file ({ext})"),
+    (r"^not a regular file \((?P<kind>.+)\)$", "not a regular file ({kind})"),
+    (r"^no speech found\b", "no speech found"),
+    (r"^internal error\b", "something went wrong while transcribing it (details in the log)"),
+)]
+
+
+def plain_reason(reason: str | None) -> str | None:
+    """An import's reason for a file (`ImportEvent.reason`), as a short phrase a newcomer understands:
+    "damaged or not an audio file", never FFmpeg's "Invalid data found when processing input". What the CLI
+    prints for each problem file and what the window's import summary shows; a reason not known here is
+    returned as it is."""
+    if not reason:
+        return reason
+    for pattern, sentence in _PLAIN_REASONS:
+        match = pattern.search(reason)
+        if match:
+            return sentence.format(**{key: value.lower() if key == "why" else value
+                                      for key, value in match.groupdict().items()})
+    return reason
 
 
 def scan(paths: Iterable[Path], emit: Callable[[ImportEvent], None]) -> Iterator[Path]:

@@ -10,7 +10,8 @@ from app.timefmt import clock
 
 
 class ImportProgressBar:
-    """Prints one line per problem and keeps a bar for the transcription queue (on a terminal only)."""
+    """Prints one line per problem file (its reason in plain words, `plain_reason`) and keeps a bar for the
+    transcription queue (on a terminal only)."""
 
     def __init__(self, stream=sys.stderr, show_bar: bool | None = None):
         self.stream = stream
@@ -18,10 +19,8 @@ class ImportProgressBar:
         self.bar: tqdm | None = None
 
     def __call__(self, event: ImportEvent, progress: ImportProgress) -> None:
-        if event.kind in ("skipped", "failed"):
-            self._write(f"{event.kind}: {event.path}: {event.reason}")
-        elif event.kind == "empty":
-            self._write(f"empty: {event.path}: {event.reason}")
+        if event.kind in ("skipped", "failed", "empty"):  # in the window's words (importer.plain_reason)
+            self._write(f"{event.kind}: {event.path}: {event.plain_reason}")
         if not self.show_bar or progress.files_total == 0:
             return
         if self.bar is None:

@@ -34,6 +34,12 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("rename", ("F2",), "Rename the open memo (its title), or the selected theme when the themes "
                                 "list has the focus"),
     Shortcut("delete", ("Delete",), "Move the selected memos to Recently deleted", MEMO_LIST),
+    Shortcut("undo", ("Ctrl+Z",), "Undo the last move, merge, rename, delete, title or passage edit (in a text "
+                                  "box: the typing)"),
+    Shortcut("play_pause", ("Space",), "Play or pause the open memo (anywhere but a text box, where Space types "
+                                       "a space)"),
+    Shortcut("skip_back", ("Ctrl+Left",), "Back 10 seconds in the open memo (not in a text box)"),
+    Shortcut("skip_forward", ("Ctrl+Right",), "Forward 10 seconds in the open memo (not in a text box)"),
     Shortcut("settings", ("Ctrl+,",), "Settings"),
     Shortcut("shortcuts", ("Ctrl+/",), "Show this list of keyboard shortcuts"),
     Shortcut("quit", ("Ctrl+Q",), "Quit Musings"),

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMenu,
-                               QMessageBox, QSplitter, QStackedWidget, QSystemTrayIcon, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow,
+                               QMenu, QMessageBox, QSplitter, QStackedWidget, QSystemTrayIcon, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from app.core import Musings
 from app.display import memo_title
@@ -30,7 +30,7 @@ from app.gui.settings import Preferences, SettingsStore
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.sidebar import ALL, RECENT, RECENT_DAYS, TRASH, UNSORTED, ThemeList, is_theme_key
 from app.gui.theme_map import ThemeMap
-from app.gui.widgets import MessageBar, app_icon
+from app.gui.widgets import MessageBar, UndoToast, app_icon
 
 log = logging.getLogger(__name__)
 SEARCH_DEBOUNCE_MS = 250
@@ -74,12 +74,21 @@ class MainWindow(QMainWindow):
         self._search_timer.timeout.connect(self._run_search)
         self.search.textChanged.connect(lambda _: self._search_timer.start())
         self.search.installEventFilter(self)
+        # "Only in <theme>": shown while a theme is selected in the sidebar; the search then looks there only.
+        self.search_in_theme = QCheckBox()
+        self.search_in_theme.setVisible(False)
+        self.search_in_theme.toggled.connect(lambda _: self._search_timer.start() if self.search.text().strip()
+                                             else None)
         top = QHBoxLayout()
         top.addWidget(self.record_panel)
         top.addStretch(1)
         top.addWidget(self.search)
+        top.addWidget(self.search_in_theme)
 
         self.message_bar = MessageBar()
+        self.undo_toast = UndoToast()  # in the status bar: "Moved to Robot hand · Undo"
+        self.undo_toast.undo_requested.connect(self.undo_last)
+        self._undo_point = None  # the last change that can be undone (app.core.UndoPoint)
         self.themes = ThemeList()
         self.themes.setMinimumWidth(180)
         self.memo_list = MemoList()
@@ -124,6 +133,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.import_panel)
         self.setCentralWidget(central)
+        self.statusBar().addPermanentWidget(self.undo_toast)
         self.statusBar().showMessage(f"Data folder: {self.library.data_dir}")
 
         # behaviour
@@ -142,13 +152,16 @@ class MainWindow(QMainWindow):
         self._refresh_soon.timeout.connect(self.refresh)
         self.imports.memos_changed.connect(lambda: self._refresh_soon.isActive() or self._refresh_soon.start())
         self.import_panel.cancel_requested.connect(self.imports.cancel)
-        self.themes.filter_chosen.connect(lambda _: self.show_list())
+        self.imports.reported.connect(self.import_panel.show_outcome)
+        self.import_panel.resume_requested.connect(self.imports.resume)
+        self.import_panel.show_imported_requested.connect(self.show_imported)
+        self.themes.filter_chosen.connect(lambda _: self._theme_chosen())
         self.themes.memos_dropped.connect(self.move_memos)
         self.themes.delete_requested.connect(self.delete_memos)
         self.memo_list.delete_requested.connect(self.delete_memos)
         self.memo_list.restore_requested.connect(self.restore_memos)
         self.themes.rename_requested.connect(self.rename_theme)
-        self.themes.merge_requested.connect(self.merge_themes)
+        self.themes.merge_requested.connect(self.ask_merge_themes)
         self.themes.nest_requested.connect(self.nest_theme)
         self.themes.new_theme_requested.connect(self.new_theme)
         self.themes.selected_memo_ids = self.memo_list.selected_memo_ids
@@ -239,7 +252,8 @@ class MainWindow(QMainWindow):
                    "shortcuts": self.shortcuts_action, "quit": self.quit_action, "find": self.find_action,
                    "rename": self.rename_action}
         commands = {"record": lambda: self.recording.toggle(), "clear_search": self.search.clear,
-                    "open": self._open_current_memo, "delete": self.memo_list.delete_selected}
+                    "open": self._open_current_memo, "delete": self.memo_list.delete_selected,
+                    "undo": self.undo_last, **self.memo_view.key_commands()}  # Space, Ctrl+Left / Ctrl+Right: the player
         places = {help.WINDOW: self, help.SEARCH_BOX: self.search, help.MEMO_LIST: self.memo_list}
         self.shortcut_keys: dict[str, list] = {}  # command -> its QShortcuts (tests, and the record hotkey)
         for shortcut in help.shortcuts_for(self.preferences.hotkey):
@@ -519,7 +533,7 @@ class MainWindow(QMainWindow):
         self.memo_list.showing_trash = self.search_results is None and self.themes.current_key() == TRASH
         if self.search_results is not None:
             snippets = {r.memo.id: r.snippet for r in self.search_results}
-            self.memo_list.show_memos(memos, snippets)
+            self.memo_list.show_memos(memos, snippets, {r.memo.id: r.matched_by for r in self.search_results})
         else:
             self.memo_list.show_memos(memos)
         self._show_caption(len(memos))
@@ -577,6 +591,24 @@ class MainWindow(QMainWindow):
 
     # -- search ---------------------------------------------------------------------------------
 
+    def search_theme(self) -> int | None:
+        """The theme a search is limited to: the sidebar's theme, when "Only in …" is ticked."""
+        key = self.themes.current_key()
+        return key if isinstance(key, int) and self.search_in_theme.isChecked() else None
+
+    def _theme_chosen(self) -> None:
+        key = self.themes.current_key()
+        theme = next((t for t in self.theme_records if t.id == key), None) if isinstance(key, int) else None
+        self.search_in_theme.setVisible(theme is not None)
+        if theme is not None:
+            name = self.search_in_theme.fontMetrics().elidedText(theme.name, Qt.TextElideMode.ElideRight, 160)
+            self.search_in_theme.setText(f"Only in “{name}”")
+            self.search_in_theme.setToolTip(f"Search only the memos of “{theme.name}” and its sub-themes")
+        if self.search_in_theme.isChecked() and self.search.text().strip():
+            self._run_search()  # a limited search follows the theme
+        else:
+            self.show_list()
+
     def _run_search(self) -> None:
         query = self.search.text().strip()
         self._search_generation += 1
@@ -598,28 +630,32 @@ class MainWindow(QMainWindow):
             self.search_done.emit(query)
 
         failed = lambda message, error: self.show_error(f"Search failed: {message}")  # noqa: E731
+        theme_id = self.search_theme()
         if not self.library.embedder_ready():
             # The embedding model is not loaded yet (~0.4 s): the word matches come at once, the merged
             # ranking (words and meaning) replaces them when it is ready.
-            self.runner.run(lambda: self.library.search(query, mode="keyword"), name="keyword search",
-                            on_success=lambda results: done(results, final=False), on_failure=failed)
-        self.runner.run(lambda: self.library.search(query), name="search", on_success=done,
+            self.runner.run(lambda: self.library.search(query, mode="keyword", theme_id=theme_id),
+                            name="keyword search", on_success=lambda results: done(results, final=False),
+                            on_failure=failed)
+        self.runner.run(lambda: self.library.search(query, theme_id=theme_id), name="search", on_success=done,
                         on_failure=failed)
 
     # -- changing the library (all through the job runner) --------------------------------------
 
-    def _write(self, description: str, function, *args, then=None) -> None:
+    def _write(self, description: str, function, *args, then=None, undo: str | None = None,
+               undo_memos: list[int] = ()) -> None:
         """Run a use case of the library in the background, then re-read the lists (and call `then(result)`,
-        if given); a refusal is shown as "Could not <description>: <why>"."""
+        if given); a refusal is shown as "Could not <description>: <why>". With `undo` (what the change does,
+        in words), the state it changes is kept first and "<undo> · Undo" offered once it is done."""
         def done(result) -> None:
             self.refresh()
             if then is not None:
                 then(result)
 
-        self.runner.run(function, *args, name=description, on_success=done,
-                        on_failure=lambda message, error: self.show_error(f"Could not {description}: {message}"))
+        self._run_change(description, function, args, done, undo, undo_memos)
 
-    def _write_memos(self, description: str, memo_ids: list[int], function, *args, then=None) -> None:
+    def _write_memos(self, description: str, memo_ids: list[int], function, *args, then=None,
+                     undo: str | None = None) -> None:
         """`_write` for a change to these memos only: their rows are updated instead of every row re-read."""
         def done(result) -> None:
             if len(memo_ids) <= SINGLE_EDIT_LIMIT:
@@ -629,11 +665,39 @@ class MainWindow(QMainWindow):
             if then is not None:
                 then(result)
 
-        self.runner.run(function, *args, name=description, on_success=done,
+        self._run_change(description, function, args, done, undo, memo_ids)
+
+    def _run_change(self, description: str, function, args, done, undo: str | None, memo_ids) -> None:
+        def change():
+            point = self.library.undo_point(undo, memo_ids) if undo else None
+            return point, function(*args)
+
+        def changed(outcome) -> None:
+            point, result = outcome
+            if point is not None:
+                self._undo_point = point
+                self.undo_toast.offer(point.description)
+            done(result)
+
+        self.runner.run(change, name=description, on_success=changed,
                         on_failure=lambda message, error: self.show_error(f"Could not {description}: {message}"))
 
+    def undo_last(self) -> None:
+        """Undo the last change offered for undoing (Ctrl+Z, or the toast's Undo)."""
+        point, self._undo_point = self._undo_point, None
+        self.undo_toast.hide()
+        if point is None:
+            self.statusBar().showMessage("Nothing to undo", 5000)
+            return
+        self._write("undo", self.library.undo, point,
+                    then=lambda _: self.statusBar().showMessage(f"Undone: {point.description}", 10_000))
+
+    def _theme_words(self, theme_id: int | None) -> str:
+        return "Unsorted" if theme_id is None else f"“{self.themes.theme_name(theme_id)}”"
+
     def set_title(self, memo_id: int, title: str) -> None:
-        self._write_memos("rename the memo", [memo_id], self.library.set_title, memo_id, title)
+        self._write_memos("rename the memo", [memo_id], self.library.set_title, memo_id, title,
+                          undo=f"Renamed the memo “{' '.join(title.split())}”")
 
     def edit_segment(self, memo_id: int, position: int, text: str | None) -> None:
         """Save the user's wording of one segment (None restores the transcription), then show it."""
@@ -644,24 +708,41 @@ class MainWindow(QMainWindow):
                 self.open_memo(memo_id, keep_player=True)
                 scroll.setValue(kept)
 
-        self._write_memos("save the edit", [memo_id], self.library.edit_segment, memo_id, position, text, then=reopen)
+        self._write_memos("save the edit", [memo_id], self.library.edit_segment, memo_id, position, text, then=reopen,
+                          undo="Passage edited" if text is not None else "Original wording restored")
 
     def move_memos(self, memo_ids: list[int], theme_id: int | None) -> None:
-        self._write_memos("move the memo", list(memo_ids), self.library.move, memo_ids, theme_id)
+        count = len(memo_ids)
+        what = "Moved" if count == 1 else f"Moved {count} memos"
+        self._write_memos("move the memo", list(memo_ids), self.library.move, memo_ids, theme_id,
+                          undo=f"{what} to {self._theme_words(theme_id)}")
 
     def rename_theme(self, theme_id: int, name: str) -> None:
-        self._write("rename the theme", self.library.rename_theme, theme_id, name)
+        self._write("rename the theme", self.library.rename_theme, theme_id, name,
+                    undo=f"Renamed {self._theme_words(theme_id)} to “{' '.join(name.split())}”")
+
+    def ask_merge_themes(self, source_id: int, target_id: int) -> QMessageBox:
+        """Merging is asked first (it can be undone, but it moves many memos at once)."""
+        source, target = self._theme_words(source_id), self._theme_words(target_id)
+        box = QMessageBox(QMessageBox.Icon.Question, "Merge themes",
+                          f"Merge {source} into {target}?\n\nEvery memo of {source} moves to {target}, and "
+                          f"{source} goes.", QMessageBox.StandardButton.Cancel, self)
+        merge = box.addButton("Merge", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(merge)
+        box.buttonClicked.connect(lambda button: button is merge and self.merge_themes(source_id, target_id))
+        box.open()
+        return box
 
     def merge_themes(self, source_id: int, target_id: int) -> None:
-        self._write("merge the themes", self.library.merge_themes, source_id, target_id)
+        self._write("merge the themes", self.library.merge_themes, source_id, target_id,
+                    undo=f"Merged {self._theme_words(source_id)} into {self._theme_words(target_id)}")
 
     def delete_memos(self, memo_ids: list[int]) -> None:
         """Move memos to the trash ("Recently deleted" in the sidebar brings them back)."""
         if not memo_ids:
             return
         said = f"{len(memo_ids)} memo{'s' * (len(memo_ids) != 1)} moved to Recently deleted"
-        self._write_memos("delete the memo", list(memo_ids), self.library.delete, memo_ids,
-                          then=lambda _: self.statusBar().showMessage(said, 10_000))
+        self._write_memos("delete the memo", list(memo_ids), self.library.delete, memo_ids, undo=said)
 
     def restore_memos(self, memo_ids: list[int]) -> None:
         def restore():
@@ -678,14 +759,14 @@ class MainWindow(QMainWindow):
             description, done = "make it a broad theme", f"“{name}” is now a broad theme"
         else:
             description, done = "nest the theme", f"“{name}” is now under “{self.themes.theme_name(parent_id)}”"
-        self._write(description, self.library.nest_theme, theme_id, parent_id,
-                    then=lambda _: self.statusBar().showMessage(done, 10_000))
+        self._write(description, self.library.nest_theme, theme_id, parent_id, undo=done)
 
     def new_theme(self, name: str, parent_id: int | None) -> None:
         """A theme named `name` holding the memos selected in the list, under `parent_id` if given."""
         memo_ids = self.memo_list.selected_memo_ids()
         if memo_ids:
-            self._write("make the theme", self.library.new_theme, name, memo_ids, parent_id)
+            self._write("make the theme", self.library.new_theme, name, memo_ids, parent_id,
+                        undo=f"Made the theme “{' '.join(name.split())}”", undo_memos=memo_ids)
 
     def ask_rebuild_themes(self) -> QMessageBox:
         """Rebuilding regroups every memo the user did not place by hand: asked first, never by one stray click."""
@@ -770,6 +851,17 @@ class MainWindow(QMainWindow):
         self.import_panel.finish(summary)
         self.statusBar().showMessage(summary)
         self.refresh()
+
+    def show_imported(self, memo_ids: list[int]) -> None:
+        """Select the memos an import made (the summary's "Show imported"), showing all memos if some are hidden."""
+        self.tabs.setCurrentWidget(self.list_stack)
+        if not self.memo_list.select_memos(memo_ids):
+            self.search.clear()
+            self.search_results = None
+            self.date_filter.setCurrentIndex(0)
+            self.themes.select_key(ALL, emit=False)
+            self.show_list()
+            self.memo_list.select_memos(memo_ids)
 
     # -- export -----------------------------------------------------------------------------------
 

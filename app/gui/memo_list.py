@@ -10,7 +10,7 @@ import gc
 import html
 import operator
 
-from PySide6.QtCore import (QAbstractTableModel, QItemSelectionModel, QMimeData, QModelIndex,
+from PySide6.QtCore import (QAbstractTableModel, QItemSelection, QItemSelectionModel, QMimeData, QModelIndex,
                             QSize, Qt, Signal)
 from PySide6.QtGui import QAbstractTextDocumentLayout, QContextMenuEvent, QKeySequence, QPalette, QTextDocument
 from PySide6.QtWidgets import (QAbstractItemView, QMenu, QStyle, QStyledItemDelegate, QStyleOptionViewItem,
@@ -457,6 +457,22 @@ class MemoList(QTableView):
             self._quiet = False
         self.scrollTo(index)
         return True
+
+    def select_memos(self, memo_ids: list[int]) -> bool:
+        """Select exactly the listed ones of `memo_ids` (the first of them current and opened); False if any
+        of them is not listed."""
+        indexes = [index for index in map(self.index_of, memo_ids) if index.isValid()]
+        if not indexes:
+            self.selectionModel().clearSelection()
+            return not memo_ids
+        first = min(indexes, key=lambda index: index.row())
+        self.select_memo(self.memo_model.memo_at(first.row()).id)
+        selection = QItemSelection()
+        for index in indexes:
+            selection.select(index, index)
+        self.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.Select
+                                     | QItemSelectionModel.SelectionFlag.Rows)
+        return len(indexes) == len(memo_ids)
 
     # -- keys and menus --------------------------------------------------------------------------
 

@@ -1,5 +1,8 @@
 """The right pane: one memo — title, date, theme, transcript with timestamps, related ideas, and playback.
 
+The player (app/gui/player.py): a scrubber with elapsed / total time, back and forward 10 s, play/pause and the
+speed (1x, 1.5x, 2x, pitch kept); Space plays or pauses, Ctrl+Left / Ctrl+Right skip 10 s, from anywhere in
+the window but a text field (the window makes those keys from app/gui/help.py's table, with `key_commands`).
 Click a timestamp or a word to play from there; while playing, the word being spoken is highlighted.
 Double-click a line (or "Edit this passage…" in its context menu) to reword that segment; the storage
 keeps the transcription next to the edit, so "Restore original" can always go back. An edited line is
@@ -13,14 +16,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QFont
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QPushButton, QSlider, QStyle, QTextEdit, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QTextEdit,
+                               QVBoxLayout, QWidget)
 
 from app.gui.segment_edit import SegmentEditDialog
 from app.gui.sidebar import group_tree, theme_label
 from app.display import memo_title, shown_datetime
+from app.gui.player import SKIP_SECONDS, AudioPlayer, PlayerBar  # noqa: F401  (AudioPlayer: its old home)
 from app.gui.widgets import clock
 from audio.recorded_time import describe_source
 
@@ -186,69 +190,6 @@ class TranscriptView(QTextEdit):
                 self.seek_requested.emit(seconds)
 
 
-class AudioPlayer(QObject):
-    """QMediaPlayer + QAudioOutput, created on first use (the multimedia backend takes a moment to start)."""
-
-    position_changed = Signal(float)  # seconds
-    playing_changed = Signal(bool)
-    failed = Signal(str)
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._player = None
-        self._pending_seek: float | None = None
-        self.source: Path | None = None
-
-    def _ensure(self):
-        if self._player is None:
-            from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
-
-            self._player = QMediaPlayer(self)
-            self._output = QAudioOutput(self)
-            self._player.setAudioOutput(self._output)
-            self._player.positionChanged.connect(lambda ms: self.position_changed.emit(ms / 1000))
-            self._player.playbackStateChanged.connect(
-                lambda state: self.playing_changed.emit(state == QMediaPlayer.PlaybackState.PlayingState))
-            self._player.mediaStatusChanged.connect(self._status_changed)
-            self._player.errorOccurred.connect(lambda error, text: text and self.failed.emit(f"Cannot play: {text}"))
-        return self._player
-
-    def play_from(self, path: Path, seconds: float = 0.0) -> None:
-        player = self._ensure()
-        if self.source != path:
-            self.source = path
-            self._pending_seek = seconds
-            player.setSource(QUrl.fromLocalFile(str(path)))
-        else:
-            player.setPosition(int(seconds * 1000))
-        player.play()
-
-    def _status_changed(self, status) -> None:
-        from PySide6.QtMultimedia import QMediaPlayer
-
-        if status in (QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia) \
-                and self._pending_seek:
-            self._player.setPosition(int(self._pending_seek * 1000))
-            self._pending_seek = None
-
-    def toggle(self, path: Path) -> None:
-        if self._player is not None and self.source == path and self.is_playing():
-            self._player.pause()
-        elif self._player is not None and self.source == path:
-            self._player.play()
-        else:
-            self.play_from(path, 0.0)
-
-    def is_playing(self) -> bool:
-        from PySide6.QtMultimedia import QMediaPlayer
-
-        return self._player is not None and self._player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
-
-    def stop(self) -> None:
-        if self._player is not None:
-            self._player.stop()
-
-
 class MemoView(QWidget):
     title_edited = Signal(int, str)
     theme_chosen = Signal(int, object)  # memo id, theme id or None (Unsorted)
@@ -260,6 +201,7 @@ class MemoView(QWidget):
         self.data_dir = Path(data_dir)
         self.memo = None
         self.player = AudioPlayer(self)
+        self.at = 0.0  # seconds: where the open memo plays from (the player's position while it holds the file)
 
         self.title = QLineEdit()
         self.title.setPlaceholderText("Title")
@@ -272,10 +214,13 @@ class MemoView(QWidget):
         self.date.setStyleSheet("color: #6b7280")
         self.theme = QComboBox()
         self.theme.activated.connect(self._theme_done)
-        self.play_button = QPushButton()
-        self._show_playing(False)
-        self.play_button.clicked.connect(self._toggle_play)
-        self.position = QLabel("0:00")
+        self.controls = PlayerBar()
+        self.play_button = self.controls.play_button
+        self.controls.toggle_requested.connect(self.toggle_play)
+        self.controls.seek_requested.connect(self.seek)
+        self.controls.preview.connect(self._preview)
+        self.controls.skip_requested.connect(self.skip)
+        self.controls.speed_requested.connect(self.set_speed)
         self.transcript = TranscriptView()
         self.transcript.seek_requested.connect(self.play_from)
         self.transcript.edit_requested.connect(self.ask_edit)
@@ -285,30 +230,30 @@ class MemoView(QWidget):
         self.related.itemActivated.connect(lambda item: self.open_memo.emit(item.data(Qt.ItemDataRole.UserRole)))
         self.related.itemClicked.connect(lambda item: self.open_memo.emit(item.data(Qt.ItemDataRole.UserRole)))
         self.player.position_changed.connect(self._position_changed)
+        self.player.duration_changed.connect(self._duration_changed)
         self.player.playing_changed.connect(self._show_playing)
+        self.player.rate_changed.connect(self.controls.set_rate)
+        self.player.finished.connect(self._finished)
 
         form = QFormLayout()
         form.addRow("Theme", self.theme)
-        player_row = QHBoxLayout()
-        player_row.addWidget(self.play_button)
-        player_row.addWidget(self.position)
-        player_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.date)
         layout.addLayout(form)
-        layout.addLayout(player_row)
+        layout.addWidget(self.controls)
         layout.addWidget(self.transcript, 1)
         layout.addWidget(QLabel("Related ideas"))
         layout.addWidget(self.related)
         self.show_memo(None, [], [], [])
 
     def show_memo(self, memo, segments, themes, terms: list[str] | None = None) -> None:
-        if self.memo is not None and (memo is None or memo.id != self.memo.id):
+        another = self.memo is None or memo is None or memo.id != self.memo.id
+        if self.memo is not None and another:
             self.player.stop()
         self.memo = memo
         enabled = memo is not None
-        for widget in (self.title, self.theme, self.play_button, self.transcript, self.related):
+        for widget in (self.title, self.theme, self.transcript, self.related):
             widget.setEnabled(enabled)
         self.title.setText(memo_title(memo) if memo else "")
         if memo is None:
@@ -329,6 +274,7 @@ class MemoView(QWidget):
         self.theme.setCurrentIndex(max(index, 0))
         self.transcript.set_segments(segments, terms)
         self.related.clear()
+        self._show_audio(reset=another)
 
     def clear(self) -> None:
         """Show no memo (an empty search, say)."""
@@ -339,10 +285,12 @@ class MemoView(QWidget):
             return
         self.related.clear()
         for found in related:
-            label = f"{memo_title(found.memo)}   ({found.score:.2f})"
+            # in words (organize.related.closeness: the export and `musings related` say the same)
+            label = f"{memo_title(found.memo)}   · {found.closeness}"
             if found.near_duplicate:
-                label += "  — near-duplicate"
+                label += ", said before"
             item = QListWidgetItem(label)
+            item.setToolTip(f"Similarity {found.score:.2f}")
             item.setData(Qt.ItemDataRole.UserRole, found.memo.id)
             self.related.addItem(item)
         if not related:
@@ -350,26 +298,107 @@ class MemoView(QWidget):
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.related.addItem(item)
 
-    def _show_playing(self, playing: bool) -> None:
-        # The style's media icons, not "▶"/"⏸": many fonts lack the pause glyph and draw a box.
-        icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
-        self.play_button.setIcon(self.style().standardIcon(icon))
-        self.play_button.setText("Pause" if playing else "Play")
+    # -- playback -------------------------------------------------------------------------------
+
+    def key_commands(self) -> dict:
+        """The player's commands of app.gui.help.SHORTCUTS, for the window's keys (Space: a QLineEdit or an
+        editable QTextEdit takes the key itself, so typing a space there still types it)."""
+        return {"play_pause": self.toggle_play, "skip_back": lambda: self.skip(-SKIP_SECONDS),
+                "skip_forward": lambda: self.skip(SKIP_SECONDS)}
 
     def audio_path(self) -> Path | None:
-        return None if self.memo is None else self.data_dir / self.memo.library_path
+        return None if self.memo is None or not self.memo.library_path else self.data_dir / self.memo.library_path
+
+    def has_audio(self) -> bool:
+        path = self.audio_path()
+        return path is not None and path.is_file()
+
+    def duration(self) -> float:
+        return self.controls.duration
+
+    def _show_audio(self, reset: bool) -> None:
+        """The player's controls for the memo shown: enabled only with a memo whose recording is there."""
+        if self.memo is None:
+            self.controls.set_available(False, "Open a memo to play it")
+        elif not self.has_audio():
+            self.controls.set_available(False, "The recording of this memo is missing from the library")
+        else:
+            self.controls.set_available(True)
+        if reset:
+            self.at = 0.0
+            self.controls.set_duration(self.memo.duration if self.memo is not None else 0.0)
+            self.controls.set_position(0.0)
+            self._show_playing(False)
+
+    def _show_playing(self, playing: bool) -> None:
+        self.controls.set_playing(playing)
 
     def play_from(self, seconds: float) -> None:
-        if self.memo is not None:
-            self.player.play_from(self.audio_path(), seconds)
+        if self.has_audio():
+            self.at = self._clamped(seconds)
+            self.player.play(self.audio_path(), self.at)
 
-    def _toggle_play(self) -> None:
-        if self.memo is not None:
-            self.player.toggle(self.audio_path())
+    def toggle_play(self) -> None:
+        """Play or pause the open memo; it plays on from where it was paused or last sought."""
+        if not self.has_audio():
+            return
+        path = self.audio_path()
+        if self.player.holds(path) and self.player.is_playing():
+            self.player.pause()
+        elif self.player.holds(path) and self.player.is_paused():
+            self.player.play(path)  # every seek went to the player: it is where the user left it
+        else:
+            self.player.play(path, self.at)
+
+    def _toggle_play(self) -> None:  # the old name
+        self.toggle_play()
+
+    def seek(self, seconds: float) -> None:
+        """Play from `seconds` when playing; when paused or stopped, the next play starts there."""
+        if not self.has_audio():
+            return
+        self.at = self._clamped(seconds)
+        if self.player.holds(self.audio_path()):
+            self.player.seek(self.at)
+        self._show_position(self.at)
+
+    def skip(self, seconds: float) -> None:
+        """Back (negative) or forward by `seconds`, within the recording."""
+        self.seek(self.at + seconds)
+
+    def set_speed(self, rate: float) -> None:
+        """1.0, 1.5 or 2.0: faster with the pitch kept; stays for the next memos."""
+        self.player.set_rate(rate)
+        self.controls.set_rate(rate)
+
+    def _clamped(self, seconds: float) -> float:
+        duration = self.duration()
+        return max(0.0, min(seconds, duration) if duration > 0 else seconds)
 
     def _position_changed(self, seconds: float) -> None:
-        self.position.setText(clock(seconds))
+        if not self.player.holds(self.audio_path()):
+            return  # the file let go of (another memo opened meanwhile)
+        self.at = seconds
+        self._show_position(seconds)
+
+    def _show_position(self, seconds: float) -> None:
+        self.controls.set_position(seconds)
         self.transcript.highlight_at(seconds)
+
+    def _preview(self, seconds: float) -> None:
+        """The scrubber is being dragged: show the words there."""
+        self.transcript.highlight_at(seconds)
+
+    def _duration_changed(self, seconds: float) -> None:
+        """The decoder's length: used when the library has none (the memo's own is what the user was told)."""
+        if seconds > 0 and self.player.holds(self.audio_path()) and not (self.memo and self.memo.duration):
+            self.controls.set_duration(seconds)
+
+    def _finished(self) -> None:
+        """Played to the end: back to the start, ready to play again."""
+        if self.player.holds(self.audio_path()):
+            self.at = 0.0
+            self._show_position(0.0)
 
     def ask_edit(self, position: int) -> SegmentEditDialog | None:
         """Open the edit dialog for one segment, prefilled with the text shown now (non-blocking)."""

@@ -1,11 +1,11 @@
-"""Small widgets shared by the window: the message bar, the level meter, the app icon."""
+"""Small widgets shared by the window: the message bar, the undo toast, the level meter, the app icon."""
 from __future__ import annotations
 
 from app import timefmt
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QToolButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStyle, QToolButton, QWidget
 
 LEVEL_FLOOR_DB = -60.0
 
@@ -44,6 +44,42 @@ class MessageBar(QFrame):
 
     def text(self) -> str:
         return self.label.text() if self.isVisible() else ""
+
+
+class UndoToast(QFrame):
+    """"Moved to Robot hand · Undo" after a change, for UNDO_SHOWN_MS (Ctrl+Z undoes it meanwhile and after)."""
+
+    undo_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("undoToast")
+        self.setStyleSheet("#undoToast { background: #1f2937; border-radius: 4px; } "
+                           "#undoToast QLabel { color: #f9fafb; } "
+                           "#undoToast QPushButton { color: #93c5fd; border: none; font-weight: bold; padding: 0 6px; }")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 2, 4, 2)
+        self.label = QLabel()
+        self.button = QPushButton("Undo")
+        self.button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.button.setToolTip("Undo (Ctrl+Z)")
+        self.button.clicked.connect(self.undo_requested)
+        layout.addWidget(self.label)
+        layout.addWidget(self.button)
+        self._timer = QTimer(self, singleShot=True, interval=UNDO_SHOWN_MS)
+        self._timer.timeout.connect(self.hide)
+        self.hide()
+
+    def offer(self, text: str) -> None:
+        self.label.setText(text)
+        self.show()
+        self._timer.start()
+
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() else ""
+
+
+UNDO_SHOWN_MS = 10_000
 
 
 class LevelMeter(QWidget):

@@ -260,3 +260,38 @@ def test_import_through_the_core_cancel_and_a_trashed_recording(tmp_path):
     assert len(skipped) == 1 and skipped[0].reason == f"memo {memo.id}, in the trash (musings restore {memo.id})"
     assert core.memos() == []
     core.shutdown()
+
+
+def library_state(core) -> dict:
+    """Everything an undo must put back: the themes (whole rows), each memo's row, each passage's wording."""
+    db = core.db()
+    return {"themes": [dict(row) for row in db.query("SELECT * FROM themes ORDER BY id")],
+            "memos": [dict(row) for row in db.query("SELECT id, theme_id, theme_pinned, title, title_edited, "
+                                                    "deleted_at, trashed_theme_id, transcript FROM memos ORDER BY id")],
+            "segments": [tuple(row) for row in db.execute("SELECT memo_id, position, edited_text FROM segments "
+                                                          "ORDER BY memo_id, position")]}
+
+
+def test_undo_puts_back_exactly_what_each_change_changed(library):
+    core, ids = library
+    first, second = core.new_theme("Home", ids[:2]), core.new_theme("Garden", ids[2:4])
+    core.new_theme("Travel", ids[4:6])
+    changes = [
+        ("Moved", ids[:2], lambda: core.move(ids[:2], second)),
+        ("Moved to a new theme", [ids[4]], lambda: core.move_to(ids[4], "Trips and travel")),
+        ("Merged", [], lambda: core.merge_themes(first, second)),
+        ("Renamed", [], lambda: core.rename_theme(second, "Something else")),
+        ("Nested", [], lambda: core.nest_theme(first, second)),
+        ("Retitled", [ids[3]], lambda: core.set_title(ids[3], "My tomatoes")),
+        ("Passage edited", [ids[5]], lambda: core.edit_segment(ids[5], 0, "the conference moved to Friday")),
+        ("Deleted", ids[6:8], lambda: core.delete(ids[6:8])),
+    ]
+    for description, memo_ids, change in changes:
+        before = library_state(core)
+        point = core.undo_point(description, memo_ids)
+        change()
+        assert library_state(core) != before, description  # the change changed something
+        core.undo(point)
+        assert library_state(core) == before, description
+    assert core.search("Friday", mode="keyword") == []  # the restored wording is what search finds
+    assert {r.memo.id for r in core.search("conference", mode="keyword")} == {ids[4], ids[5]}

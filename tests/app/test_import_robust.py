@@ -167,3 +167,109 @@ def test_cleanup_of_interrupted_copies_leaves_a_copy_in_progress_alone(tmp_path,
     assert (data_dir / relative).read_bytes() == audio
     assert remove_partial_copies(data_dir) == 1 and not stale.exists()
     assert copy_into_library(data_dir, CLIPS[0], relative) == data_dir / relative
+
+
+# -- issue 15, point 8: import feedback in plain words, and what a cancel leaves ----------------------
+
+FLEURS = DATA / "speech/fleurs_en_opus"
+EVENT_KEYS = {"kind", "path", "reason", "memo_id", "duration", "plain_reason"}  # plain_reason: new
+
+
+def write_problem_files(folder: Path) -> None:
+    import random
+    import wave
+
+    (folder / "x.mp3").write_bytes(random.Random(15).randbytes(20_000))  # corrupt: random bytes
+    (folder / "empty.m4a").write_bytes(b"")
+    (folder / "notes.wav").write_text("Shopping: milk, eggs, bread.\n")  # a text file named .wav
+    (folder / "todo.txt").write_text("call the plumber\n")
+    with wave.open(str(folder / "silence.wav"), "wb") as out:  # 3 s of digital silence
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16_000)
+        out.writeframes(b"\0\0" * 48_000)
+
+
+def test_the_cli_names_each_problem_file_in_plain_words_one_line_each(tmp_path, data_dir):
+    folder = inbox_of(tmp_path, [FLEURS / "fleurs-en-001.ogg"])
+    write_problem_files(folder)
+
+    first = run_musings("import", str(folder), "--json", data_dir=data_dir, timeout=300)
+    assert first.returncode == 1, first.stderr  # some files failed
+    outcome = json.loads(first.stdout)
+    assert set(outcome) == {"counts", "events"}
+    assert all(set(event) == EVENT_KEYS for event in outcome["events"])
+    by_name = {Path(e["path"]).name: e for e in outcome["events"] if e["kind"] in ("skipped", "failed", "empty")}
+    # --json keeps the precise reason (the decoder's words); plain_reason is what a person reads
+    assert by_name["x.mp3"]["reason"].startswith("not a readable audio file (")
+    assert {name: (e["kind"], e["plain_reason"]) for name, e in by_name.items()} == {
+        "x.mp3": ("failed", "damaged or not an audio file"),
+        "notes.wav": ("failed", "damaged or not an audio file"),
+        "empty.m4a": ("failed", "empty file"),
+        "todo.txt": ("skipped", "not an audio file (.txt)"),
+        "silence.wav": ("empty", "no speech found"),
+    }
+    assert sorted(first.stderr.splitlines()) == sorted([
+        f"failed: {folder / 'x.mp3'}: damaged or not an audio file",
+        f"failed: {folder / 'notes.wav'}: damaged or not an audio file",
+        f"failed: {folder / 'empty.m4a'}: empty file",
+        f"skipped: {folder / 'todo.txt'}: not an audio file (.txt)",
+        "empty: silence.wav: no speech found",
+    ])
+
+    again = run_musings("import", str(folder), data_dir=data_dir, timeout=300)
+    ids = {r["original_name"]: r["id"] for r in memo_rows(data_dir)}
+    assert sorted(again.stderr.splitlines()) == sorted([
+        f"failed: {folder / 'x.mp3'}: damaged or not an audio file",
+        f"failed: {folder / 'notes.wav'}: damaged or not an audio file",
+        f"failed: {folder / 'empty.m4a'}: empty file",
+        f"skipped: {folder / 'todo.txt'}: not an audio file (.txt)",
+        f"skipped: {folder / 'fleurs-en-001.ogg'}: already in your library (memo {ids['fleurs-en-001.ogg']})",
+        f"skipped: {folder / 'silence.wav'}: already in your library (memo {ids['silence.wav']})",
+    ])
+    assert "Invalid data" not in again.stderr + first.stderr
+    assert again.stdout == "0 transcribed, 0 without speech, 3 skipped, 3 failed\n"
+
+
+def test_plain_reasons_for_what_a_test_machine_cannot_make_happen():
+    from app.importer import plain_reason
+
+    assert plain_reason("cannot read the file (Permission denied)") == "can't be read (permission denied)"
+    assert plain_reason("the file vanished before it could be read") == "moved or deleted before it could be read"
+    assert plain_reason("memo 4, in the trash (musings restore 4)") == (
+        "already in your library, but deleted (memo 4, in the trash)")
+    assert plain_reason("the audio could not be decoded (End of file)") == "damaged or not an audio file"
+    assert plain_reason("no audio stream in the file") == "has no sound in it (no audio track)"
+    assert plain_reason("internal error: ValueError('x') (see the log)") == (
+        "something went wrong while transcribing it (details in the log)")
+    assert plain_reason("a reason nobody mapped yet") == "a reason nobody mapped yet"
+    assert plain_reason(None) is None
+
+
+def test_a_cancel_while_adding_files_leaves_the_rest_for_resume(tmp_path, data_dir, transcriber):
+    import threading
+
+    from app.importer import Importer
+
+    folder = inbox_of(tmp_path, [FLEURS / f"fleurs-en-00{n}.ogg" for n in (1, 2, 4)])
+    (folder / "zz-notes.txt").write_text("not audio")  # after the cancel: not looked at, so not reported
+    cancel = threading.Event()
+
+    def cancel_after_the_first_file(event, progress) -> None:
+        if event.kind == "queued":
+            cancel.set()
+
+    with Importer(data_dir, transcriber=transcriber, organize=False, on_event=cancel_after_the_first_file,
+                  cancel=cancel) as importer:
+        report = importer.run([folder])
+    recordings = sorted(p for p in folder.iterdir() if p.suffix == ".ogg")
+    assert [(e.kind, Path(e.path).name) for e in report.events] == [("queued", recordings[0].name)]
+    assert report.not_reached == recordings[1:]
+    assert len(report.waiting_memo_ids()) == 1 and report.not_imported() == 3 and report.imported_memo_ids() == []
+
+    with Importer(data_dir, transcriber=transcriber, organize=False) as importer:  # Resume
+        resumed = importer.run(report.not_reached)
+    assert len(resumed.imported_memo_ids()) == 3 and not resumed.problems() and resumed.not_imported() == 0
+    rows = memo_rows(data_dir)
+    assert sorted(r["original_name"] for r in rows) == [p.name for p in recordings]  # each once
+    assert {r["status"] for r in rows} == {"done"}

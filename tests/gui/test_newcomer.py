@@ -180,6 +180,36 @@ def test_every_shortcut_in_the_sheet_does_what_it_says(window, qtbot):
     drivers = {"record": record, "import": import_, "export": export, "find": find, "clear_search": clear_search,
                "open": open_, "rename": rename, "delete": delete, "settings": settings, "shortcuts": shortcuts,
                "quit": quit_}
+    def undo(key):  # after delete: the deleted memo comes back where it was
+        press(qtbot, listing, key)
+        qtbot.waitUntil(lambda: {m.id for m in window.memos} == {first, second}, timeout=10_000)
+        assert window.trashed == [] and "Undone" in window.statusBar().currentMessage()
+
+    drivers = {**{k: v for k, v in drivers.items() if k != "quit"}, "undo": undo, "quit": quit_}
+    view = window.memo_view
+
+    def play_pause(key):  # Space, with the focus in the memo list
+        window.reveal_memo(second)
+        press(qtbot, listing, key)
+        qtbot.waitUntil(view.player.is_playing, timeout=30_000)
+        press(qtbot, listing, key)
+        qtbot.waitUntil(lambda: not view.player.is_playing(), timeout=5000)
+        view.player.stop()
+
+    def skip_forward(key):
+        window.reveal_memo(second)
+        view.seek(0.0)
+        press(qtbot, listing, key)
+        assert view.at == pytest.approx(min(10.0, view.duration())) and view.at > 0
+
+    def skip_back(key):
+        window.reveal_memo(second)
+        view.seek(view.duration())
+        press(qtbot, listing, key)
+        assert view.at == pytest.approx(max(0.0, view.duration() - 10.0)) and view.at < view.duration()
+
+    drivers = {**{k: v for k, v in drivers.items() if k != "quit"}, "play_pause": play_pause,
+               "skip_back": skip_back, "skip_forward": skip_forward, "quit": quit_}
     assert set(drivers) == set(keys), "a shortcut of the sheet has no check here"
     for command, drive in drivers.items():
         for key in keys[command]:

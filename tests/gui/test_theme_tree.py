@@ -114,7 +114,7 @@ def test_dragging_a_theme_onto_a_broad_theme_nests_it_and_back_to_the_top_un_nes
     assert org.get_theme(db, ids["Language"]).parent_id == ids["History"]
     rows = tree_rows(tree_window)
     assert rows[:3] == [("History", 4, 0), ("Printing", 2, 1), ("Language", 1, 1)]
-    assert tree_window.statusBar().currentMessage() == "“Language” is now under “History”"
+    assert tree_window.undo_toast.text() == "“Language” is now under “History”"  # offered for undoing
 
     # onto the empty space under the tree: a broad theme again
     mime = theme_mime(tree_window, ids["Language"])
@@ -129,7 +129,7 @@ def test_dragging_a_theme_onto_a_broad_theme_nests_it_and_back_to_the_top_un_nes
     wait_idle(qtbot, tree_window)
     assert org.get_theme(db, ids["Printing"]).parent_id is None
     assert ("Printing", 2, 0) in tree_rows(tree_window) and ("History", 1, 0) in tree_rows(tree_window)
-    assert tree_window.statusBar().currentMessage() == "“Printing” is now a broad theme"
+    assert tree_window.undo_toast.text() == "“Printing” is now a broad theme"
 
 
 def test_an_impossible_nesting_says_why_in_the_status_bar(tree_window, qtbot):

@@ -26,7 +26,7 @@ def test_delete_key_moves_a_memo_to_recently_deleted_and_restore_brings_it_back(
     assert memo_id not in {m.id for m in window.library.memos()}
     trash_item = window.themes.item_for(TRASH)
     assert trash_item is not None and trash_item.text(0) == "Recently deleted" and trash_item.text(1) == "1"
-    assert "moved to Recently deleted" in window.statusBar().currentMessage()
+    assert window.undo_toast.text() == "1 memo moved to Recently deleted"
 
     window.themes.select_key(TRASH)
     assert window.memo_list.memo_ids() == [memo_id] and window.memo_list.showing_trash

@@ -6,7 +6,7 @@ import configparser
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from app.gui.memo_list import FIRST_LINE, HTML_ROLE, TITLE
+from app.gui.memo_list import FIRST_LINE, HTML_ROLE, MATCHED, TITLE
 from app.gui.sidebar import UNSORTED
 from storage import memos as store
 from storage import themes as org
@@ -34,6 +34,8 @@ def test_window_shows_the_library(window, qtbot):
     # two embedded memos: the other one is related, not the "Nothing related yet." placeholder
     other = window.memo_list.memo_ids()[1]
     assert view.related.count() == 1 and view.related.item(0).data(Qt.ItemDataRole.UserRole) == other
+    said = view.related.item(0).text()  # in words, as the export and `musings related` say it; no raw score
+    assert said.rsplit("· ", 1)[1] in ("very close", "close", "related") and not any(c.isdigit() for c in said)
 
 
 def test_clicking_a_word_seeks_and_the_spoken_word_is_highlighted(window, qtbot):
@@ -61,6 +63,12 @@ def test_search_answers_as_you_type_with_hits_highlighted(window, qtbot):
     first = window.memo_list.model().index(0, FIRST_LINE)
     assert "communication" in first.data(HTML_ROLE).lower()
     assert "background:#fde047" in first.data(HTML_ROLE)
+    # each result says how it was found: by its words, its meaning, or both (a row per result, in rank order)
+    for row, result in enumerate(window.search_results):
+        cell = window.memo_list.model().index(row, FIRST_LINE)
+        assert cell.data(HTML_ROLE).startswith(f'<span style="color:#6b7280">{MATCHED[result.matched_by][0]} · ')
+        assert cell.data(Qt.ItemDataRole.ToolTipRole) == MATCHED[result.matched_by][1]
+    assert window.search_results[0].matched_by in ("keyword", "both")
     assert "result" in window.list_caption.text()
     window.memo_list.select_memo(ids[0])
     assert window.memo_view.transcript.term_highlight_count() >= 1
@@ -258,3 +266,59 @@ def test_a_closed_window_starts_no_more_background_work(window, qtbot):
     window._search_timer.timeout.emit()
     qtbot.wait(100)
     assert ran == [] and not window.runner.busy
+
+
+def test_a_search_can_be_limited_to_the_selected_theme(window, qtbot):
+    db = window.library.db()
+    with qtbot.waitSignal(window.search_done, timeout=30_000):
+        qtbot.keyClicks(window.search, "communication")
+    wait_idle(qtbot, window)  # the merged answer too
+    found = window.search_results[0].memo
+    other = next(t for t in org.list_themes(db) if t.id != found.theme_id)
+    assert not window.search_in_theme.isVisibleTo(window)  # no theme selected: nothing to limit to
+    window.themes.select_key(other.id)
+    assert window.search_in_theme.isVisibleTo(window) and other.name in window.search_in_theme.text()
+    with qtbot.waitSignal(window.search_done, timeout=30_000):
+        window.search_in_theme.setChecked(True)
+    wait_idle(qtbot, window)
+    assert found.id not in window.memo_list.memo_ids()
+    assert all(r.memo.theme_id == other.id for r in window.search_results)
+    window.themes.select_key(found.theme_id)  # the limit follows the theme chosen
+    qtbot.waitUntil(lambda: any(r.memo.id == found.id for r in window.search_results or []), timeout=30_000)
+    window.search_in_theme.setChecked(False)
+
+
+def test_a_move_is_offered_for_undoing_and_a_merge_is_asked_first_then_undone(window, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    db = window.library.db()
+    history = next(t for t in org.list_themes(db) if t.name == "History")
+    printing = next(t for t in org.list_themes(db) if t.name == "Printing")
+    moved = org.memos_of_theme(db, printing.id)[0]
+    window.move_memos([moved], history.id)
+    wait_idle(qtbot, window)
+    assert store.get_memo(db, moved).theme_id == history.id
+    assert window.undo_toast.text() == "Moved to “History”"
+    qtbot.mouseClick(window.undo_toast.button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    memo = store.get_memo(db, moved)
+    assert (memo.theme_id, memo.theme_pinned) == (printing.id, 1) and not window.undo_toast.isVisible()
+    assert any(t.startswith("Printing") for t in sidebar_texts(window))  # the theme the move emptied is back
+
+    box = window.ask_merge_themes(printing.id, history.id)  # the sidebar's "Merge into…" asks first
+    assert "Merge “Printing” into “History”?" in box.text()
+    box.reject()
+    wait_idle(qtbot, window)
+    assert org.get_theme(db, printing.id) is not None  # cancelled: nothing merged
+    box = window.ask_merge_themes(printing.id, history.id)
+    next(b for b in box.buttons() if b.text() == "Merge").click()
+    wait_idle(qtbot, window)
+    assert org.get_theme(db, printing.id) is None
+    assert window.undo_toast.text() == "Merged “Printing” into “History”"
+    from tests.gui.test_newcomer import press
+
+    press(qtbot, window.memo_list, "Ctrl+Z")
+    wait_idle(qtbot, window)
+    assert org.get_theme(db, printing.id).name == "Printing"
+    assert store.get_memo(db, moved).theme_id == printing.id
+    assert QApplication.activeModalWidget() is None

@@ -1,0 +1,75 @@
+"""What undoing a change takes: the state a change may alter, read before it, and written back after.
+
+A snapshot holds every theme (its whole row), where every memo is (theme, pinned), and, for the memos the change
+is about, their title, whether they were in the trash, and each passage's wording. Writing it back restores exactly that: themes a merge removed
+come back with their ids, names and parents, memos return to their places, titles and wordings to what they were.
+Whatever the snapshot does not hold — a memo imported since — is left as it is. Reading it at 20,000 memos is one
+query of three small columns; writing it back touches only the rows that differ.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from storage import memos as store
+from storage.themes import write_transaction
+
+
+MEMO_FIELDS = ("title", "title_edited", "deleted_at", "trashed_theme_id", "trashed_theme_pinned")
+
+
+@dataclass
+class Snapshot:
+    themes: dict[int, dict]  # id -> the theme's row
+    places: dict[int, tuple[int | None, int]]  # memo id -> (theme id, pinned)
+    fields: dict[int, dict] = field(default_factory=dict)  # memo id -> its MEMO_FIELDS
+    wordings: dict[tuple[int, int], str | None] = field(default_factory=dict)  # (memo, position) -> edited_text
+
+
+def take(db: sqlite_utils.Database, memo_ids=()) -> Snapshot:
+    memo_ids = list(memo_ids)
+    themes = {row["id"]: row for row in db.query("SELECT * FROM themes")}
+    places = {memo_id: (theme_id, pinned) for memo_id, theme_id, pinned in
+              db.execute("SELECT id, theme_id, theme_pinned FROM memos")}
+    fields, wordings = {}, {}
+    if memo_ids:
+        marks = ",".join("?" * len(memo_ids))
+        fields = {row[0]: dict(zip(MEMO_FIELDS, row[1:])) for row in
+                  db.execute(f"SELECT id, {', '.join(MEMO_FIELDS)} FROM memos WHERE id IN ({marks})", memo_ids)}
+        wordings = {(memo_id, position): text for memo_id, position, text in
+                    db.execute(f"SELECT memo_id, position, edited_text FROM segments WHERE memo_id IN ({marks})",
+                               memo_ids)}
+    return Snapshot(themes, places, fields, wordings)
+
+
+def restore(db: sqlite_utils.Database, snapshot: Snapshot) -> None:
+    """Write the snapshot back, in one transaction."""
+    with write_transaction(db):
+        now = {row["id"]: row for row in db.query("SELECT * FROM themes")}
+        # Themes first (a memo may only name a theme that exists), without their parents, then the parents.
+        for theme_id, row in snapshot.themes.items():
+            if theme_id not in now:
+                db["themes"].insert({**row, "parent_id": None})
+        for theme_id, row in snapshot.themes.items():
+            if now.get(theme_id) != row:
+                db["themes"].update(theme_id, row)
+        current = {memo_id: (theme_id, pinned) for memo_id, theme_id, pinned in
+                   db.execute("SELECT id, theme_id, theme_pinned FROM memos")}
+        for memo_id, place in snapshot.places.items():
+            if memo_id in current and current[memo_id] != place:
+                db.execute("UPDATE memos SET theme_id = ?, theme_pinned = ? WHERE id = ?", [*place, memo_id])
+        for memo_id, values in snapshot.fields.items():  # a memo deleted since comes out of the trash here
+            if memo_id in current:  # (one deleted for good since stays gone)
+                db["memos"].update(memo_id, values)
+        shown = {(memo_id, position): text for memo_id, position, text in db.execute(
+            "SELECT memo_id, position, edited_text FROM segments WHERE memo_id IN "
+            f"({','.join('?' * len(snapshot.fields))})", list(snapshot.fields))} if snapshot.fields else {}
+        for (memo_id, position), text in snapshot.wordings.items():
+            if shown.get((memo_id, position), text) != text:
+                store.edit_segment(db, memo_id, position, text)
+        # Themes made since (a new theme a move created) go when nothing is in them any more.
+        for theme_id in set(now) - set(snapshot.themes):
+            if not db.execute("SELECT 1 FROM memos WHERE theme_id = ? UNION SELECT 1 FROM themes WHERE parent_id = ?",
+                              [theme_id, theme_id]).fetchone():
+                db["themes"].delete(theme_id)
