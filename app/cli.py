@@ -19,6 +19,7 @@ import logging
 import os
 import signal
 import sqlite3
+import textwrap
 import threading
 from dataclasses import asdict
 from pathlib import Path
@@ -74,7 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list", help="list memos, newest first")
     listing.add_argument("--status", choices=store.STATUSES)
     listing.add_argument("--limit", type=int)
+    listing.add_argument("--all", action="store_true", help="archived memos too")
     listing.add_argument("--json", action="store_true")
+
+    reviewing = commands.add_parser("review", help="go through the memos not yet reviewed, one at a time")
+    reviewing.add_argument("--json", action="store_true", help="print the queue instead")
+    reviewing.add_argument("--limit", type=int)
+    marking = commands.add_parser("mark", help="set memos' review state: kept (starred), done, archived or new")
+    marking.add_argument("state", choices=("kept", "done", "archived", "new"))
+    marking.add_argument("memo_ids", nargs="+", type=int, metavar="ID")
 
     showing = commands.add_parser("show", help="a memo's transcript with timestamps")
     showing.add_argument("memo_id", type=int)
@@ -279,13 +288,96 @@ def cmd_list(args, data_dir: Path) -> int:
     if args.limit is not None and abs(args.limit) > SQLITE_MAX_INTEGER:
         raise OverflowError("Python int too large to convert to SQLite INTEGER")  # reported by main()
     library = _library(data_dir, read_only=True)
-    memos = library.memos(status=args.status, limit=args.limit)
+    memos = library.memos(status=args.status, limit=args.limit, archived=args.all)
     if args.json:
         themes = library.themes()  # theme_id is the memo's most specific theme; theme_path its names from the top
         _print_json([{**asdict(memo), "theme_path": library.theme_path(memo.theme_id, themes)} for memo in memos])
         return 0
     for memo in memos:
         print(_memo_line(memo))
+    return 0
+
+
+REVIEW_KEYS = {"k": "kept", "d": "done", "a": "archived"}
+REVIEW_PROMPT = "[k]eep  [d]one  [a]rchive  [m]ove  [p]lay  [s]kip  [q]uit > "
+
+
+def cmd_review(args, data_dir: Path) -> int:
+    """`musings review`: the queue one memo at a time (a line of input per memo: a terminal or a pipe)."""
+    library = _library(data_dir, read_only=args.json)
+    queue = library.review_queue(limit=args.limit)
+    if args.json:
+        _print_json([{"memo_id": item.memo.id, "title": item.memo.title, "recorded_at": item.memo.recorded_at,
+                      "theme_id": item.memo.theme_id, "theme_path": item.theme_path,
+                      "transcript": item.memo.transcript} for item in queue])
+        return 0
+    if not queue:
+        print("Nothing to review: every memo has been looked at.")
+        return 0
+    player = None
+    reviewed = 0
+    try:
+        for number, item in enumerate(queue, 1):
+            memo = item.memo
+            print(f"\n[{number}/{len(queue)}] {' › '.join(item.theme_path) or 'Unsorted'} · "
+                  f"{shown_datetime(memo.recorded_at)} · {clock(memo.duration)}")
+            print(terminal_safe(memo_title(memo)))
+            print(terminal_safe(textwrap.fill(memo.transcript or "", width=88, max_lines=12, placeholder=" …")))
+            while True:
+                try:
+                    answer = input(REVIEW_PROMPT).strip().lower()[:1]
+                except EOFError:
+                    answer = "q"
+                if player is not None:
+                    player.stop()
+                    player = None
+                if answer in REVIEW_KEYS:
+                    library.set_review([memo.id], REVIEW_KEYS[answer])
+                    reviewed += 1
+                    print(f"  {REVIEW_KEYS[answer]}")
+                    break
+                if answer == "m":
+                    try:
+                        where = input("  move to (a theme's id or name, \"unsorted\", or a new name): ").strip()
+                    except EOFError:
+                        where = ""
+                    if where:
+                        library.move_to(memo.id, where)
+                        print(f"  moved to {' › '.join(library.theme_path(library.memo(memo.id).theme_id)) or 'Unsorted'}")
+                    continue
+                if answer == "p":
+                    player = _play(library.data_dir / memo.library_path) if memo.library_path else None
+                    continue
+                if answer in ("s", ""):
+                    break
+                if answer == "q":
+                    return _reviewed(reviewed, len(queue))
+                print("  k, d, a, m, p, s or q")
+    finally:
+        if player is not None:
+            player.stop()
+    return _reviewed(reviewed, len(queue))
+
+
+def _reviewed(reviewed: int, total: int) -> int:
+    print(f"\nReviewed {reviewed} of {total}.")
+    return 0
+
+
+def _play(path: Path):
+    """Start playing a memo's audio (stopped by the next key); None, with a line, when it can't play."""
+    from audio.playback import play_file
+
+    try:
+        return play_file(path)
+    except UserError as error:
+        print(f"  can't play it: {error}")
+        return None
+
+
+def cmd_mark(args, data_dir: Path) -> int:
+    _library(data_dir).set_review(args.memo_ids, args.state)
+    print(f"{len(args.memo_ids)} memo{'s' * (len(args.memo_ids) != 1)} marked {args.state}")
     return 0
 
 
@@ -846,7 +938,7 @@ def _print_json(value) -> None:
     sys.stdout.write("\n")
 
 
-COMMANDS = {"import": cmd_import, "list": cmd_list, "show": cmd_show, "search": cmd_search, "status": cmd_status,
+COMMANDS = {"review": cmd_review, "mark": cmd_mark, "import": cmd_import, "list": cmd_list, "show": cmd_show, "search": cmd_search, "status": cmd_status,
             "themes": cmd_themes, "theme": cmd_theme, "move": cmd_move, "title": cmd_title, "edit": cmd_edit, "related": cmd_related, "export": cmd_export,
             "delete": cmd_delete, "trash": cmd_trash, "restore": cmd_restore, "join": cmd_join,
             "record": cmd_record, "devices": cmd_devices, "recorder": cmd_recorder, "listen": cmd_listen, "watch": cmd_watch,

@@ -164,9 +164,10 @@ class Musings:
 
     # -- reading ------------------------------------------------------------------------------------
 
-    def memos(self, *, status: str | None = None, limit: int | None = None) -> list[store.Memo]:
-        """Memos, newest first (never those in the trash)."""
-        return store.list_memos(self.db(), status=status, limit=limit)
+    def memos(self, *, status: str | None = None, limit: int | None = None,
+              archived: bool = True) -> list[store.Memo]:
+        """Memos, newest first (never those in the trash; not the archived ones, with `archived=False`)."""
+        return store.list_memos(self.db(), status=status, limit=limit, archived=archived)
 
     def memo(self, memo_id: int, *, include_trash: bool = False) -> store.Memo:
         """One memo; NotFound if there is none (or it is in the trash, unless `include_trash`)."""
@@ -340,6 +341,35 @@ class Musings:
     def rebuild_themes(self) -> int:
         """Group every memo again (keeping the user's names, moves, merges and nesting). Returns the count."""
         return self.organizer().recluster()
+
+    # -- review: ideas come back ---------------------------------------------------------------------
+
+    def review_queue(self, *, limit: int | None = None) -> list:
+        """The memos still to review ("new"), grouped by broad theme, newest first (app.review)."""
+        from app.review import ReviewItem, review_order
+        from storage import review
+
+        themes = self.themes()
+        broad = {t.id: (t.parent_id or t.id) for t in themes}
+        queue = review_order(review.memos_in_state(self.db(), "new"), broad)[:limit]
+        return [ReviewItem(memo, self.theme_path(memo.theme_id, themes)) for memo in queue]
+
+    def set_review(self, memo_ids: Iterable[int], state: str) -> None:
+        """Keep (star), mark done, archive, or make new again: archived memos leave the default lists and stay
+        searchable."""
+        from storage import review
+
+        if state not in review.STATES:
+            raise Refused(f"unknown review state {state!r}: {', '.join(review.STATES)}")
+        memo_ids = list(dict.fromkeys(memo_ids))
+        for memo_id in memo_ids:
+            self.memo(memo_id)
+        review.set_state(self.db(), memo_ids, state)
+
+    def review_counts(self) -> dict[str, int]:
+        from storage import review
+
+        return review.counts(self.db())
 
     # -- undo ----------------------------------------------------------------------------------------
 

@@ -70,6 +70,8 @@ class Memo:
     theme_pinned: int = 0
     deleted_at: str | None = None  # UTC; set = in the trash (storage.trash)
     recorded_at_source: str | None = None  # "metadata", "filename" or "mtime": where recorded_at came from
+    review_state: str | None = "new"  # new / kept / done / archived (storage.review)
+    review_changed_at: str | None = None  # UTC
 
 
 @dataclass
@@ -289,8 +291,12 @@ def edit_segment(db: sqlite_utils.Database, memo_id: int, position: int, new_tex
         db["memos"].update(memo_id, {"transcript": " ".join(text.strip() for (text,) in shown).strip()})
 
 
-def list_memos(db: sqlite_utils.Database, *, status: str | None = None, limit: int | None = None) -> list[Memo]:
+def list_memos(db: sqlite_utils.Database, *, status: str | None = None, limit: int | None = None,
+               archived: bool = True) -> list[Memo]:
+    """Memos not in the trash, newest first (`archived=False`: not the archived ones either)."""
     where, params = ("status = ? AND deleted_at IS NULL", [status]) if status else ("deleted_at IS NULL", [])
+    if not archived and "review_state" in db["memos"].columns_dict:  # (a read-only library from before m013)
+        where += " AND review_state != 'archived'"
     sql = f"SELECT * FROM memos WHERE {where} ORDER BY recorded_at desc, id desc"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"

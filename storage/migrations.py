@@ -233,3 +233,12 @@ def m012_embeddings_version(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TRIGGER embeddings_version_status AFTER UPDATE OF status ON memos "
                f"WHEN OLD.status IS NOT NEW.status {bump}")
     db.execute(f"CREATE TRIGGER embeddings_version_memo_delete AFTER DELETE ON memos {bump}")
+
+
+@migrations()
+def m013_review_state(db: sqlite_utils.Database) -> None:
+    # Coming back to ideas (app/review.py): every memo is "new" until the user reviews it, then "kept" (starred),
+    # "done" or "archived" (out of the default lists, still found by search); review_changed_at (UTC) is when.
+    db["memos"].add_column("review_state", str, not_null_default="new")
+    db["memos"].add_column("review_changed_at", str)
+    db["memos"].create_index(["review_state"])
