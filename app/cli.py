@@ -24,7 +24,7 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
-from app.display import memo_title, one_line, shown_datetime, shown_day, terminal_safe
+from app.display import memo_title, one_line, said_times, shown_datetime, shown_day, terminal_safe
 from app.entry import (add_global_options, add_listen_options, add_record_options, configure_logging,
                        open_microphone, toggle_recording)
 from app.hotkey import start_global_hotkey
@@ -473,11 +473,16 @@ def cmd_edit(args, data_dir: Path) -> int:
 
 
 def cmd_related(args, data_dir: Path) -> int:
-    found = _library(data_dir, read_only=True).related(args.memo_id, limit=args.limit)
+    library = _library(data_dir, read_only=True)
+    found = library.related(args.memo_id, limit=args.limit)
+    said = library.recurrence(args.memo_id)  # the same idea on other days
     if args.json:
         _print_json([{"memo_id": r.memo.id, "title": r.memo.title, "score": round(r.score, 4),
-                      "closeness": r.closeness, "near_duplicate": r.near_duplicate} for r in found])
+                      "closeness": r.closeness, "near_duplicate": r.near_duplicate,
+                      "same_idea": any(m.id == r.memo.id for m in said)} for r in found])
         return 0
+    if said:
+        print(f"{said_times(said)} (memos {', '.join(str(m.id) for m in said)})")
     if not found:
         print("Nothing related yet.")
     for r in found:

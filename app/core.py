@@ -213,6 +213,22 @@ class Musings:
         self.memo(memo_id)
         return [r for r in self.organizer().related(memo_id, k=limit) if r.score >= RELATED_MIN_SCORE]
 
+    def recurrence(self, memo_id: int) -> list[store.Memo]:
+        """The same idea said on other days: this memo's chain (organize.related.chain: memos at least "very
+        close", and theirs), oldest first; [] unless it spans two days or more."""
+        from app.display import local_day
+        from organize.embeddings import MODEL_NAME
+        from organize.related import chain
+
+        self.memo(memo_id)
+        ids, vectors = org.load_embeddings(self.db(), MODEL_NAME)
+        if memo_id not in ids:
+            return []
+        memos = [store.get_memo(self.db(), ids[row]) for row in chain(vectors, ids.index(memo_id))]
+        memos = sorted((m for m in memos if m is not None and m.deleted_at is None),
+                       key=lambda m: (m.recorded_at or "", m.id))
+        return memos if len({local_day(m.recorded_at) for m in memos}) >= 2 else []
+
     def map_points(self):
         """Every embedded memo placed on the theme map (app.map_layout: the stored layout, kept across launches)."""
         from app.map_layout import load_map_points

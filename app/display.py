@@ -66,3 +66,46 @@ def memo_title(memo) -> str:
     if memo.status == "empty" or (memo.status == "done" and not (memo.transcript or "").strip()):
         return " · ".join(part for part in ("No speech", short_date(memo.recorded_at)) if part)
     return memo.original_name
+
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+               "October", "November", "December")
+
+
+def relative_datetime(recorded_at: str | None, today: dt.date | None = None) -> str:
+    """A stored time as the window's memo list shows it, in local time: 'Today 07:12', 'Yesterday 22:40', the
+    weekday for the five days before that ('Tuesday 09:03': never a weekday a week ago, which reads as this
+    week's), else '3 Dec 2026 07:12' (a time in the future, too). English names whatever the locale, as the
+    rest of the window; a value that is not a time: as shown_datetime shows it."""
+    when = local_time(recorded_at)
+    if when is None:
+        return shown_datetime(recorded_at)
+    days = ((today or dt.date.today()) - when.date()).days
+    clock_text = f"{when:%H:%M}"
+    if days == 0:
+        return f"Today {clock_text}"
+    if days == 1:
+        return f"Yesterday {clock_text}"
+    if 1 < days < 7:
+        return f"{WEEKDAY_NAMES[when.weekday()]} {clock_text}"
+    return f"{when.day} {MONTH_NAMES[when.month - 1][:3]} {when.year} {clock_text}"
+
+
+def full_datetime(recorded_at: str | None) -> str:
+    """'Thursday 3 December 2026, 07:12': a stored time in full, in local time (the memo list's tooltip);
+    a value that is not a time: as shown_datetime shows it."""
+    when = local_time(recorded_at)
+    if when is None:
+        return shown_datetime(recorded_at)
+    return f"{WEEKDAY_NAMES[when.weekday()]} {when.day} {MONTH_NAMES[when.month - 1]} {when.year}, {when:%H:%M}"
+
+
+def said_times(memos) -> str:
+    """'Said 4 times: 3 Mar, 9 Apr, 2 Jun, 1 Dec' for one idea's chain, oldest first (the year shown when the
+    chain spans more than one)."""
+    days = [local_day(memo.recorded_at) for memo in memos]
+    years = {day.year for day in days if day is not None}
+    shown = [("?" if day is None else f"{day.day} {day:%b}" + (f" {day.year}" if len(years) > 1 else ""))
+             for day in days]
+    return f"Said {len(memos)} times: {', '.join(shown)}"

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from memo_sets import embeddings, memo_sets  # noqa: E402
 
-from organize.related import closeness  # noqa: E402
+from organize.related import CHAIN_MIN, closeness  # noqa: E402
 
 SHOWN = 5
 BASELINE_FLOOR = 0.35
@@ -82,6 +82,14 @@ def main() -> int:
         print(f"  listed: {len(listed)} of {len(everything)}; of them about the same theme or idea: "
               f"{sum(k != 'other theme' for k in listed) / max(1, len(listed)):.2f}; "
               f"same-theme-or-idea neighbours listed: {listed_relevant / relevant_total:.2f}")
+
+    linked = [kind for score, kind in everything if score >= CHAIN_MIN]
+    same = sum(kind == "same idea" for _, kind in everything)
+    print(f"\nrecurring ideas: a pair of nearest memos is one chain's from {CHAIN_MIN:.2f} — precision "
+          f"{linked.count('same idea') / max(1, len(linked)):.2f} (same idea), recall {linked.count('same idea') / same:.2f}"
+          f" of the same-idea pairs; baseline near-duplicate rule (0.85): precision "
+          f"{[k for s_, k in everything if s_ >= 0.85].count('same idea') / max(1, sum(s_ >= 0.85 for s_, _ in everything)):.2f}, "
+          f"recall {[k for s_, k in everything if s_ >= 0.85].count('same idea') / same:.2f}")
 
     report("baseline (before): listed from 0.35, near-duplicate from 0.85",
            lambda s: None if s < BASELINE_FLOOR else "very close" if s >= 0.85 else "related")

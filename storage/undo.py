@@ -1,8 +1,9 @@
 """What undoing a change takes: the state a change may alter, read before it, and written back after.
 
 A snapshot holds every theme (its whole row), where every memo is (theme, pinned), and, for the memos the change
-is about, their title, whether they were in the trash, and each passage's wording. Writing it back restores exactly that: themes a merge removed
-come back with their ids, names and parents, memos return to their places, titles and wordings to what they were.
+is about, their title, review state, whether they were in the trash, and each passage's wording. Writing it back
+restores exactly that: themes a merge removed come back with their ids, names and parents, memos return to their
+places, titles, states and wordings to what they were.
 Whatever the snapshot does not hold — a memo imported since — is left as it is. Reading it at 20,000 memos is one
 query of three small columns; writing it back touches only the rows that differ.
 """
@@ -16,7 +17,8 @@ from storage import memos as store
 from storage.themes import write_transaction
 
 
-MEMO_FIELDS = ("title", "title_edited", "deleted_at", "trashed_theme_id", "trashed_theme_pinned")
+MEMO_FIELDS = ("title", "title_edited", "deleted_at", "trashed_theme_id", "trashed_theme_pinned", "review_state",
+               "review_changed_at")
 
 
 @dataclass

@@ -34,6 +34,10 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("rename", ("F2",), "Rename the open memo (its title), or the selected theme when the themes "
                                 "list has the focus"),
     Shortcut("delete", ("Delete",), "Move the selected memos to Recently deleted", MEMO_LIST),
+    Shortcut("review_keep", ("K",), "Keep (star) the selected memos: in Review, then the next one", MEMO_LIST),
+    Shortcut("review_done", ("D",), "Mark the selected memos done", MEMO_LIST),
+    Shortcut("review_archive", ("A",), "Archive the selected memos (out of the lists, still found by search)",
+             MEMO_LIST),
     Shortcut("undo", ("Ctrl+Z",), "Undo the last move, merge, rename, delete, title or passage edit (in a text "
                                   "box: the typing)"),
     Shortcut("play_pause", ("Space",), "Play or pause the open memo (anywhere but a text box, where Space types "

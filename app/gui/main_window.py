@@ -28,7 +28,8 @@ from app.gui.record_panel import RecordPanel
 from app.gui.recording import RecordingDriver
 from app.gui.settings import Preferences, SettingsStore
 from app.gui.settings_dialog import SettingsDialog
-from app.gui.sidebar import ALL, RECENT, RECENT_DAYS, TRASH, UNSORTED, ThemeList, is_theme_key
+from app.gui.sidebar import ALL, RECENT, RECENT_DAYS, REVIEW, TRASH, UNSORTED, ThemeList, is_theme_key
+from app.review import review_order
 from app.gui.theme_map import ThemeMap
 from app.gui.widgets import MessageBar, UndoToast, app_icon
 
@@ -56,7 +57,7 @@ class MainWindow(QMainWindow):
         self._map_dirty = True
         self._map_loading = False
         self._library_generation = 0  # +1 at each change applied to self.memos (a slower full read then retries)
-        self._counts = (0, 0)  # recent, unsorted: counted at each full read, then followed edit by edit
+        self._counts = (0, 0, 0)  # recent, unsorted, to review: counted at each full read, then edit by edit
         self.theme_records: list = []
 
         self.setWindowTitle("Musings")
@@ -123,7 +124,12 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.themes)
         self.splitter.addWidget(middle)
         self.splitter.addWidget(self.memo_view)
-        self.splitter.setSizes([240, 540, 420])
+        # The sidebar keeps its width (stretch 0); the list and the open memo share a resize by their widths, and
+        # the list starts wider, the memo view near its minimum, so a narrower window is taken from both.
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 1)
+        self.splitter.setSizes([200, 620, 380])
         self.import_panel = ImportPanel()
 
         central = QWidget()
@@ -133,6 +139,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.import_panel)
         self.setCentralWidget(central)
+        self._restore_window_state()
         self.statusBar().addPermanentWidget(self.undo_toast)
         self.statusBar().showMessage(f"Data folder: {self.library.data_dir}")
 
@@ -253,7 +260,9 @@ class MainWindow(QMainWindow):
                    "rename": self.rename_action}
         commands = {"record": lambda: self.recording.toggle(), "clear_search": self.search.clear,
                     "open": self._open_current_memo, "delete": self.memo_list.delete_selected,
-                    "undo": self.undo_last, **self.memo_view.key_commands()}  # Space, Ctrl+Left / Ctrl+Right: the player
+                    "undo": self.undo_last, "review_keep": lambda: self.review_selected("kept"),
+                    "review_done": lambda: self.review_selected("done"),
+                    "review_archive": lambda: self.review_selected("archived"), **self.memo_view.key_commands()}  # Space, Ctrl+Left / Ctrl+Right: the player
         places = {help.WINDOW: self, help.SEARCH_BOX: self.search, help.MEMO_LIST: self.memo_list}
         self.shortcut_keys: dict[str, list] = {}  # command -> its QShortcuts (tests, and the record hotkey)
         for shortcut in help.shortcuts_for(self.preferences.hotkey):
@@ -392,12 +401,14 @@ class MainWindow(QMainWindow):
 
     def _count_memos(self) -> None:
         """How many memos are recent and unsorted (kept up to date by _memos_changed between full reads)."""
-        self._counts = (len(filter_by_date(self.memos, RECENT_DAYS)), sum(map(self._is_unsorted, self.memos)))
+        self._counts = (len(filter_by_date(self.memos, RECENT_DAYS)), sum(map(self._is_unsorted, self.memos)),
+                        sum(map(self._to_review, self.memos)))
 
     def _show_counts(self) -> None:
         """The sidebar: themes with their counts, All memos, Recent, Unsorted, Recently deleted."""
-        recent, unsorted = self._counts
-        self.themes.show_themes(self.theme_records, len(self.memos), recent, unsorted, len(self.trashed))
+        recent, unsorted, to_review = self._counts
+        self.themes.show_themes(self.theme_records, len(self.memos), recent, unsorted, len(self.trashed),
+                                to_review=to_review)
 
     def _after_change(self, changed: dict | None = None) -> None:
         """The open memo shown again if it changed (`changed`: memo id -> the memo now, None = every memo may
@@ -431,17 +442,19 @@ class MainWindow(QMainWindow):
         binned = {i for i, m in fresh.items() if m is None or (m.deleted_at is not None) != (i in was_trashed)}
         if binned:  # deleted or restored
             self.trashed = self.library.trash()
-        recent, unsorted = self._counts
+        recent, unsorted, to_review = self._counts
         for memo_id, memo in fresh.items():
             old = self._take_memo(memo_id, memo)
             if old is not None:
                 recent -= self._is_recent(old)
                 unsorted -= self._is_unsorted(old)
+                to_review -= self._to_review(old)
             if memo is not None and memo.deleted_at is None:
                 self.memos.insert(_newest_first_place(self.memos, memo), memo)
                 recent += self._is_recent(memo)
                 unsorted += self._is_unsorted(memo)
-        self._counts = recent, unsorted
+                to_review += self._to_review(memo)
+        self._counts = recent, unsorted, to_review
         if self.search_results is not None:
             self.search_results = [r if r.memo.id not in fresh else dataclasses.replace(r, memo=fresh[r.memo.id])
                                    for r in self.search_results
@@ -487,24 +500,32 @@ class MainWindow(QMainWindow):
     def _is_unsorted(memo) -> bool:
         return memo.theme_id is None and memo.status == "done"
 
+    @staticmethod
+    def _to_review(memo) -> bool:
+        return memo.status == "done" and (memo.review_state or "new") == "new"
+
     def visible_memos(self) -> list:
         key = self.themes.current_key()
         if key is None:  # not `or ALL`: the first theme of a library has id 0
             key = ALL
         days = self.date_filter.currentData()
-        if self.search_results is not None:
-            memos = [r.memo for r in self.search_results]
-        elif key == ALL:
-            memos = self.memos
+        if self.search_results is not None:  # archived memos too: they stay searchable
+            return filter_by_date([r.memo for r in self.search_results], days)
+        if key == TRASH:
+            return filter_by_date(self.trashed, days)
+        if key == REVIEW:  # the queue: grouped by broad theme, newest first (app.review, as `musings review`)
+            broad = {t.id: (t.parent_id or t.id) for t in self.theme_records}
+            return filter_by_date(review_order([m for m in self.memos if self._to_review(m)], broad), days)
+        live = [m for m in self.memos if m.review_state != "archived"]  # archived: out of the default views
+        if key == ALL:
+            memos = live
         elif key == RECENT:
-            memos = filter_by_date(self.memos, RECENT_DAYS)
+            memos = filter_by_date(live, RECENT_DAYS)
         elif key == UNSORTED:
-            memos = [m for m in self.memos if m.theme_id is None and m.status == "done"]
-        elif key == TRASH:
-            memos = self.trashed
+            memos = [m for m in live if m.theme_id is None and m.status == "done"]
         else:  # a broad theme lists its sub-themes' memos too
             subtree = {key} | {t.id for t in self.theme_records if t.parent_id == key}
-            memos = [m for m in self.memos if m.theme_id in subtree]
+            memos = [m for m in live if m.theme_id in subtree]
         return filter_by_date(memos, days)
 
     def _listed_here(self, memo) -> bool:
@@ -517,6 +538,10 @@ class MainWindow(QMainWindow):
         if key == TRASH:
             belongs = memo.deleted_at is not None
         elif memo.deleted_at is not None:
+            belongs = False
+        elif key == REVIEW:
+            belongs = self._to_review(memo)
+        elif memo.review_state == "archived":
             belongs = False
         elif key == ALL:
             belongs = True
@@ -534,6 +559,11 @@ class MainWindow(QMainWindow):
         if self.search_results is not None:
             snippets = {r.memo.id: r.snippet for r in self.search_results}
             self.memo_list.show_memos(memos, snippets, {r.memo.id: r.matched_by for r in self.search_results})
+        elif self.themes.current_key() == REVIEW:  # in the queue's order, each with its theme
+            themes = self.theme_records
+            lines = {m.id: f"{' › '.join(self.library.theme_path(m.theme_id, themes)) or 'Unsorted'}: "
+                           f"{(m.transcript or '').strip()[:200]}" for m in memos}
+            self.memo_list.show_memos(memos, lines)
         else:
             self.memo_list.show_memos(memos)
         self._show_caption(len(memos))
@@ -689,8 +719,16 @@ class MainWindow(QMainWindow):
         if point is None:
             self.statusBar().showMessage("Nothing to undo", 5000)
             return
-        self._write("undo", self.library.undo, point,
-                    then=lambda _: self.statusBar().showMessage(f"Undone: {point.description}", 10_000))
+        def undone(_) -> None:
+            self.statusBar().showMessage(f"Undone: {point.description}", 10_000)
+            back = [memo_id for memo_id in point.snapshot.fields if self.memo_list.index_of(memo_id).isValid()]
+            if back:  # the memo the change was about, selected again where it is back
+                self.memo_list.select_memo(back[0])
+            shown = self.memo_view.memo
+            if shown is not None and shown.id in point.snapshot.fields:  # its words, title or state as they were
+                self.open_memo(shown.id, keep_player=True)
+
+        self._write("undo", self.library.undo, point, then=undone)
 
     def _theme_words(self, theme_id: int | None) -> str:
         return "Unsorted" if theme_id is None else f"“{self.themes.theme_name(theme_id)}”"
@@ -743,6 +781,26 @@ class MainWindow(QMainWindow):
             return
         said = f"{len(memo_ids)} memo{'s' * (len(memo_ids) != 1)} moved to Recently deleted"
         self._write_memos("delete the memo", list(memo_ids), self.library.delete, memo_ids, undo=said)
+
+    def review_selected(self, state: str) -> None:
+        """K / D / A in the list: keep (star), mark done or archive the selected memos; in Review, the next memo
+        of the queue is opened."""
+        memo_ids = self.memo_list.selected_memo_ids()
+        if not memo_ids:
+            return
+        rows = [self.memo_list.index_of(memo_id).row() for memo_id in memo_ids]
+        listed = self.memo_list.memo_ids()
+        after = [memo_id for memo_id in listed[max(rows) + 1:] if memo_id not in memo_ids]
+        following = after[0] if after else next((m for m in reversed(listed[:min(rows)])), None)
+        words = {"kept": "Kept", "done": "Marked done", "archived": "Archived"}[state]
+        count = len(memo_ids)
+
+        def next_one(_) -> None:
+            if following is not None and self.memo_list.index_of(following).isValid():
+                self.memo_list.select_memo(following)
+
+        self._write_memos("mark the memo", memo_ids, self.library.set_review, memo_ids, state, then=next_one,
+                          undo=f"{words}" + (f" {count} memos" if count > 1 else ""))
 
     def restore_memos(self, memo_ids: list[int]) -> None:
         def restore():
@@ -996,7 +1054,28 @@ class MainWindow(QMainWindow):
         elif kind in ("missing", "error"):
             self.message_bar.show_message(f"{name}: {detail}", "info")
 
+    def _restore_window_state(self) -> None:
+        """Size, place, splitter and Title column as the last window left them (app.gui.settings.WindowState);
+        a place that is no longer on any screen is ignored (the default size, placed by the window manager)."""
+        from app.gui.settings import on_screen
+
+        state = self.settings.load_window_state()
+        if state.geometry is not None and on_screen(state.geometry):
+            self.setGeometry(state.geometry)
+        if state.maximized:
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+        if state.splitter is not None:
+            self.splitter.restoreState(state.splitter)
+        if state.title_share is not None:
+            self.memo_list.set_title_share(state.title_share)
+
+    def save_window_state(self) -> None:
+        if self.isVisible():  # a window never shown has no place of its own to keep
+            self.settings.save_window_state(geometry=self.normalGeometry(), maximized=self.isMaximized(),
+                                            splitter=self.splitter.saveState(), title_share=self.memo_list.title_share)
+
     def closeEvent(self, event) -> None:
+        self.save_window_state()
         if self.intake is not None:
             self.intake.stop(timeout=5)
         self._refresh_soon.stop()

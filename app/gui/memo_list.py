@@ -2,7 +2,13 @@
 
 A QTableView over MemoModel (a QTreeView lays out every row again after each sort or reset: 0.17 s at
 20,000 memos): the memos are a list of references, cells are made when painted, a sort is one list.sort with
-a key, and a change to one memo touches one row (update_memo / insert_memo / remove_memo)."""
+a key, and a change to one memo touches one row (update_memo / insert_memo / remove_memo).
+
+Columns never need a horizontal scrollbar: Date and Duration are as wide as their widest possible text (measured
+once per font, not per row: ResizeToContents would measure rows at every sort), Title and First line share what
+is left (Title's share is the user's, dragged and remembered; First line, the last column, fills the rest), and
+long texts elide. Dates are relative ("Today 07:12", "Tuesday 09:03", app.display.relative_datetime), in full on
+hover; they sort by the stored time."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,12 +17,13 @@ import html
 import operator
 
 from PySide6.QtCore import (QAbstractTableModel, QItemSelection, QItemSelectionModel, QMimeData, QModelIndex,
-                            QSize, Qt, Signal)
-from PySide6.QtGui import QAbstractTextDocumentLayout, QContextMenuEvent, QKeySequence, QPalette, QTextDocument
-from PySide6.QtWidgets import (QAbstractItemView, QMenu, QStyle, QStyledItemDelegate, QStyleOptionViewItem,
-                               QHeaderView, QTableView)
+                            QRect, QSize, Qt, QTimer, Signal)
+from PySide6.QtGui import (QAbstractTextDocumentLayout, QColor, QContextMenuEvent, QImage, QKeySequence, QPainter,
+                           QPalette, QTextDocument)
+from PySide6.QtWidgets import (QAbstractItemView, QMenu, QStyle, QStyledItemDelegate, QStyleOptionHeader,
+                               QStyleOptionViewItem, QHeaderView, QTableView)
 
-from app.display import local_day, memo_title, shown_datetime
+from app.display import (MONTH_NAMES, WEEKDAY_NAMES, full_datetime, local_day, memo_title, relative_datetime)
 from app.gui.widgets import clock
 from audio.recorded_time import describe_source
 
@@ -28,6 +35,8 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 HTML_ROLE = Qt.ItemDataRole.UserRole + 2
 
 DATE_FILTERS = [("Any time", None), ("Today", 0), ("Past 7 days", 7), ("Past 30 days", 30), ("Past year", 365)]
+DEFAULT_TITLE_SHARE = 0.5  # of the width Date and Duration leave; First line has the rest
+DAY_CHECK_MS = 60_000  # how often the list looks whether the day changed ("Today" becomes "Yesterday")
 
 
 MATCHED = {"keyword": ("words", "Found by its words"), "semantic": ("meaning", "Found by its meaning: it does not "
@@ -103,6 +112,10 @@ class MemoModel(QAbstractTableModel):
         self._cells: dict[tuple[int, int], str] = {}  # (memo id, column) -> text, for rows already shown
         self.sort_column, self.sort_order = DATE, Qt.SortOrder.DescendingOrder
         self._sorted = True  # the rows are in sort_column / sort_order (not while they are search results)
+        self.today = dt.date.today()  # the local day "Today" / "Yesterday" are counted from (check_day)
+        self._day_timer = QTimer(self, interval=DAY_CHECK_MS)  # a timer, not the clock at each paint: after a
+        self._day_timer.timeout.connect(self.check_day)  # suspend over midnight it is at most a minute late
+        self._day_timer.start()
 
     # -- what views ask ------------------------------------------------------------------------
 
@@ -133,8 +146,9 @@ class MemoModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == TITLE:
                 return memo.error or memo_title(memo)
-            if column == DATE:
-                return describe_source(memo.recorded_at_source)  # metadata / file name / mtime
+            if column == DATE:  # the date in full, then where it came from (metadata / file name / mtime)
+                return "\n".join(filter(None, (full_datetime(memo.recorded_at),
+                                                describe_source(memo.recorded_at_source))))
             if column == FIRST_LINE and memo.id in self._matched:
                 return MATCHED[self._matched[memo.id]][1]
             return None
@@ -155,7 +169,7 @@ class MemoModel(QAbstractTableModel):
             if column == TITLE:
                 cached = memo_title(memo) + ("" if memo.status == "done" else f" ({memo.status})")
             elif column == DATE:
-                cached = shown_datetime(memo.recorded_at)
+                cached = relative_datetime(memo.recorded_at, self.today)
             elif column == DURATION:
                 cached = clock(memo.duration)
             elif self._snippets is not None and memo.id in self._snippets:
@@ -176,6 +190,18 @@ class MemoModel(QAbstractTableModel):
             return float(memo.duration or 0)
         return _line_key(memo)
 
+    def check_day(self, today: dt.date | None = None) -> bool:
+        """After midnight the dates are said again ("Today" → "Yesterday"); True if the day changed."""
+        today = today or dt.date.today()
+        if today == self.today:
+            return False
+        self.today = today
+        for memo in self._memos:
+            self._cells.pop((memo.id, DATE), None)
+        if self._memos:
+            self.dataChanged.emit(self.index(0, DATE), self.index(len(self._memos) - 1, DATE))
+        return True
+
     # -- filling and sorting ---------------------------------------------------------------------
 
     @property
@@ -190,6 +216,7 @@ class MemoModel(QAbstractTableModel):
         self._snippets = snippets
         self._matched = matched or {}
         self._cells.clear()
+        self.today = dt.date.today()
         self._row_of = None
         self._sorted = False
         if snippets is None:
@@ -330,18 +357,90 @@ class HtmlDelegate(QStyledItemDelegate):
         doc.setDefaultFont(opt.font)
         doc.setHtml(markup)
         doc.setTextWidth(10_000)
+        room = opt.rect.width() - 4
+        ellipsis = "\N{HORIZONTAL ELLIPSIS}"
+        cut = doc.idealWidth() > room  # too long: clipped before an ellipsis, as the plain cells elide
+        shown = room - opt.fontMetrics.horizontalAdvance(ellipsis) if cut else room
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         painter.save()
         painter.translate(opt.rect.left() + 2, opt.rect.top() + max(0, (opt.rect.height() - doc.size().height()) / 2))
-        painter.setClipRect(0, 0, opt.rect.width() - 2, opt.rect.height())
+        painter.setClipRect(0, 0, max(0, shown), opt.rect.height())
         context = QAbstractTextDocumentLayout.PaintContext()
-        if opt.state & QStyle.StateFlag.State_Selected:
+        if selected:
             context.palette.setColor(QPalette.ColorRole.Text, opt.palette.color(QPalette.ColorRole.HighlightedText))
         doc.documentLayout().draw(painter, context)
         painter.restore()
+        if cut and shown > 0:
+            painter.save()
+            painter.setFont(opt.font)
+            painter.setPen(opt.palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+            painter.drawText(QRect(opt.rect.left() + 2 + shown, opt.rect.top(), opt.rect.width() - 2 - shown,
+                                   opt.rect.height()), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             ellipsis)
+            painter.restore()
 
     def sizeHint(self, option, index) -> QSize:
         size = super().sizeHint(option, index)
         return QSize(size.width(), max(size.height(), 22))
+
+
+_ARROW_FLIPS: dict[str, bool] = {}  # style name -> whether SortHeader swaps the arrows it draws
+
+
+def _draws_sort_up_pointing_up(style: QStyle) -> bool | None:
+    """Whether `style` draws QStyleOptionHeader.SortUp as an arrow pointing up (wide at the bottom); None if it
+    draws no arrow there (it may draw it elsewhere: left alone). Fusion on Linux does, following GTK."""
+    image = QImage(16, 16, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(QColor(0, 0, 0, 0))
+    option = QStyleOptionHeader()
+    option.rect = QRect(0, 0, 16, 16)
+    option.sortIndicator = QStyleOptionHeader.SortIndicator.SortUp
+    option.palette.setColor(QPalette.ColorRole.WindowText, QColor("black"))
+    option.palette.setColor(QPalette.ColorRole.ButtonText, QColor("black"))
+    painter = QPainter(image)
+    style.drawPrimitive(QStyle.PrimitiveElement.PE_IndicatorHeaderArrow, option, painter)
+    painter.end()
+    widths = [sum(image.pixelColor(x, y).alpha() > 60 for x in range(16)) for y in range(16)]
+    rows = [(y, w) for y, w in enumerate(widths) if w]
+    if len(rows) < 2:
+        return None
+    (_, first), (_, last) = rows[0], rows[-1]
+    return None if first == last else last > first
+
+
+class SortHeader(QHeaderView):
+    """The list's header, whose sort arrow points the way the list runs: down when it is sorted descending (newest
+    first, the default), up when ascending. Qt gives a descending sort the style's "SortUp" indicator, which some
+    styles (Fusion on Linux) draw pointing up and others pointing down: this header asks the style once which it
+    does and swaps the two where needed."""
+
+    def __init__(self, parent=None):
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setSectionsClickable(True)  # as QTableView's own header
+        self.setHighlightSections(False)
+
+    def arrow_flipped(self) -> bool:
+        style = self.style()
+        key = f"{style.name()}:{type(style).__name__}"
+        if key not in _ARROW_FLIPS:
+            _ARROW_FLIPS[key] = bool(_draws_sort_up_pointing_up(style))  # SortUp is Qt's descending
+        return _ARROW_FLIPS[key]
+
+    def initStyleOptionForIndex(self, option: QStyleOptionHeader, logical_index: int) -> None:
+        super().initStyleOptionForIndex(option, logical_index)
+        if self.arrow_flipped():
+            indicator = QStyleOptionHeader.SortIndicator
+            if option.sortIndicator == indicator.SortUp:
+                option.sortIndicator = indicator.SortDown
+            elif option.sortIndicator == indicator.SortDown:
+                option.sortIndicator = indicator.SortUp
+
+
+def widest_date_texts() -> list[str]:
+    """Every shape a Date cell can take at its widest (relative_datetime): each weekday, Today, Yesterday, and a
+    two-digit day of each month (digits are as wide as each other in the fonts lists use)."""
+    return ([f"{name} 00:00" for name in (*WEEKDAY_NAMES, "Today", "Yesterday")]
+            + [f"28 {month[:3]} 2026 00:00" for month in MONTH_NAMES])
 
 
 class MemoList(QTableView):
@@ -353,6 +452,10 @@ class MemoList(QTableView):
         super().__init__(parent)
         self.showing_trash = False  # the list shows "Recently deleted": Delete does nothing, Restore is offered
         self._quiet = False  # no memo_selected while the rows are replaced or a memo is selected silently
+        self.setHorizontalHeader(SortHeader(self))
+        self._title_share = DEFAULT_TITLE_SHARE  # Title's part of the width Date and Duration leave
+        self._fitting = False
+        self._measured: tuple[str, int, int] | None = None  # (font, date width, duration width)
         self.memo_model = MemoModel(self)
         self.setModel(self.memo_model)
         self.setShowGrid(False)
@@ -364,9 +467,16 @@ class MemoList(QTableView):
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.verticalHeader().setDefaultSectionSize(max(22, self.fontMetrics().height() + 6))
         header = self.horizontalHeader()
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)  # First line takes what Title leaves, set by fit_columns: Qt's own
+        # stretching keeps a last section at least as wide as it first was (a scrollbar when Title is widened)
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(DATE, QHeaderView.ResizeMode.Fixed)  # as wide as their widest text
+        header.setSectionResizeMode(DURATION, QHeaderView.ResizeMode.Fixed)
+        header.setSectionResizeMode(FIRST_LINE, QHeaderView.ResizeMode.Fixed)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setAlternatingRowColors(True)
         self.setSortingEnabled(True)
         self.sortByColumn(DATE, Qt.SortOrder.DescendingOrder)
@@ -375,10 +485,81 @@ class MemoList(QTableView):
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.setItemDelegateForColumn(FIRST_LINE, HtmlDelegate(self))
-        self.setColumnWidth(TITLE, 190)
-        self.setColumnWidth(DATE, 120)
-        self.setColumnWidth(DURATION, 60)
+        header.sectionResized.connect(self._column_resized)
+        self.fit_columns()
         self.selectionModel().currentChanged.connect(self._current_changed)
+
+    # -- columns: never wider than the list ------------------------------------------------------
+
+    @property
+    def title_share(self) -> float:
+        """Title's part (0..1) of the width Date and Duration leave (the window keeps it across launches)."""
+        return self._title_share
+
+    def set_title_share(self, share: float) -> None:
+        self._title_share = min(0.9, max(0.1, float(share)))
+        self.fit_columns()
+
+    def content_widths(self) -> tuple[int, int]:
+        """Date's and Duration's widths: their widest possible text (measured once per font), or their header's
+        label with room for the sort arrow if that is wider."""
+        key = self.font().key()
+        if self._measured is None or self._measured[0] != key:
+            margin = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1) + 4
+            metrics = self.fontMetrics()
+            self._measured = (key, max(metrics.horizontalAdvance(text) for text in widest_date_texts()) + margin,
+                              max(metrics.horizontalAdvance(text) for text in ("0:00:00", "00:00")) + margin)
+        header = self.horizontalHeader()
+        return (max(self._measured[1], header.sectionSizeFromContents(DATE).width()),
+                max(self._measured[2], header.sectionSizeFromContents(DURATION).width()))
+
+    def fit_columns(self) -> None:
+        """Date and Duration as wide as their texts, Title its share of the rest, First line what is left: the
+        columns are as wide as the list, never wider (no horizontal scrollbar)."""
+        if self._fitting or self.model() is None:
+            return
+        header = self.horizontalHeader()
+        date, duration = self.content_widths()
+        free = max(0, self.viewport().width() - date - duration)
+        least = header.minimumSectionSize()
+        title = max(least, min(round(free * self._title_share), free - least))
+        self._set_widths({DATE: date, DURATION: duration, TITLE: title, FIRST_LINE: max(least, free - title)})
+
+    def _set_widths(self, widths: dict[int, int]) -> None:
+        header = self.horizontalHeader()
+        self._fitting = True
+        try:
+            for column, width in widths.items():
+                if header.sectionSize(column) != width:
+                    header.resizeSection(column, width)
+        finally:
+            self._fitting = False
+
+    def _column_resized(self, column: int, old: int, new: int) -> None:
+        if self._fitting or column != TITLE:
+            return
+        date, duration = self.content_widths()  # the user dragged Title's edge: its new share is kept
+        free = self.viewport().width() - date - duration
+        least = self.horizontalHeader().minimumSectionSize()
+        if free < 2 * least:
+            return
+        title = max(least, min(new, free - least))  # never past the list's edge
+        self._title_share = min(0.9, max(0.1, title / free))
+        self._set_widths({TITLE: title, FIRST_LINE: free - title})
+
+    def updateGeometries(self) -> None:
+        super().updateGeometries()
+        self.fit_columns()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (event.Type.FontChange, event.Type.StyleChange):
+            self._measured = None
+            self.fit_columns()
 
     def show_memos(self, memos, snippets: dict[int, str] | None = None, matched: dict[int, str] | None = None) -> None:
         """Fill the list; with `snippets` (search results) the first-line column shows the highlighted hit, after

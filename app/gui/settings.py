@@ -1,15 +1,16 @@
 """The GUI's preferences, kept with QSettings in one INI file of their own.
 
 The file is `$MUSINGS_GUI_SETTINGS`, else `musings-gui.ini` in the platform's config folder; tests
-pass a path so they never read or write the user's real preferences.
+pass a path so they never read or write the user's real preferences. The window's size, place, splitter and
+list columns are kept there too, under `[window]` (`WindowState`).
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QRect, QSettings
 
 SETTINGS_ENV = "MUSINGS_GUI_SETTINGS"
 DEFAULT_HOTKEY = "Ctrl+R"
@@ -49,6 +50,36 @@ class Preferences:
         return int(text) if text.isdigit() else text
 
 
+@dataclass
+class WindowState:
+    """How the window was left: its normal geometry (not maximised), whether it was maximised, the splitter's
+    state (QSplitter.saveState) and the share of the memo list's free width its Title column had."""
+
+    geometry: QRect | None = None
+    maximized: bool = False
+    splitter: QByteArray | None = None
+    title_share: float | None = None
+
+
+WINDOW_KEYS = {"geometry": "window/geometry", "maximized": "window/maximized", "splitter": "window/splitter",
+               "title_share": "window/list_title_share"}
+MIN_VISIBLE = 100  # a restored window shows at least this much of its top edge (px) on a screen, or is not restored
+
+
+def on_screen(rect: QRect, screens: list[QRect] | None = None) -> bool:
+    """Whether a window at `rect` could be grabbed by its title bar: at least MIN_VISIBLE px (or its whole
+    width) of its top strip lies on one of the screens' available areas (`screens`: the current ones)."""
+    if rect is None or not rect.isValid():
+        return False
+    if screens is None:
+        from PySide6.QtGui import QGuiApplication
+
+        screens = [screen.availableGeometry() for screen in QGuiApplication.screens()]
+    top = QRect(rect.x(), rect.y(), rect.width(), min(rect.height(), 30))
+    needed = min(MIN_VISIBLE, rect.width())
+    return any(top.intersected(area).width() >= needed for area in screens)
+
+
 class SettingsStore:
     """Reads and writes `Preferences` (and window state) in one INI file."""
 
@@ -84,4 +115,31 @@ class SettingsStore:
 
     def set_value(self, key: str, value) -> None:
         self.qsettings.setValue(key, value)
+        self.qsettings.sync()
+
+    def load_window_state(self) -> WindowState:
+        """The window as it was left; a value that is missing or not readable is None (the default is used)."""
+        raw = {name: self.qsettings.value(key) for name, key in WINDOW_KEYS.items()}
+        state = WindowState()
+        if isinstance(raw["geometry"], QRect) and raw["geometry"].isValid():
+            state.geometry = raw["geometry"]
+        state.maximized = raw["maximized"] is True or str(raw["maximized"]).lower() in ("true", "1")
+        if isinstance(raw["splitter"], QByteArray) and not raw["splitter"].isEmpty():
+            state.splitter = raw["splitter"]
+        try:
+            share = float(raw["title_share"])
+            state.title_share = share if 0.0 < share < 1.0 else None
+        except (TypeError, ValueError):
+            pass
+        return state
+
+    def save_window_state(self, state: WindowState | None = None, **values) -> None:
+        """Keep `state`, or a WindowState of `values` (geometry=..., maximized=..., ...); None removes a value."""
+        state = replace(state or WindowState(), **values)
+        for name, key in WINDOW_KEYS.items():
+            value = getattr(state, name)
+            if value is None:
+                self.qsettings.remove(key)
+            else:
+                self.qsettings.setValue(key, value)
         self.qsettings.sync()

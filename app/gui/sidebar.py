@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QInputDialog, QMen
 from app.gui.memo_list import MEMO_IDS_MIME, memo_ids_from_mime
 from app.gui.widgets import menu_text
 
-ALL, RECENT, UNSORTED, TRASH = "all", "recent", "unsorted", "trash"
+ALL, RECENT, UNSORTED, TRASH, REVIEW = "all", "recent", "unsorted", "trash", "review"
 KEY_ROLE = Qt.ItemDataRole.UserRole
 RECENT_DAYS = 7
 THEME_ID_MIME = "application/x-musings-theme-id"
@@ -83,15 +83,19 @@ class ThemeList(QTreeWidget):
 
     # -- filling ---------------------------------------------------------------------------------
 
-    def show_themes(self, themes, total: int, recent: int, unsorted: int, trashed: int = 0) -> None:
+    def show_themes(self, themes, total: int, recent: int, unsorted: int, trashed: int = 0, *,
+                    to_review: int = 0) -> None:
         key = self.current_key()
         self.blockSignals(True)  # no filter_chosen and no itemCollapsed while rebuilding
         self._hinted = None
         self.clear()
         self.themes = list(themes)
         for label, item_key, count in [("All memos", ALL, total), (f"Recent ({RECENT_DAYS} days)", RECENT, recent),
-                                       ("Unsorted", UNSORTED, unsorted)]:
-            self._add(self.invisibleRootItem(), label, count, item_key, bold=True)
+                                       ("Unsorted", UNSORTED, unsorted), ("Review", REVIEW, to_review)]:
+            item = self._add(self.invisibleRootItem(), label, count, item_key, bold=True)
+            if item_key == REVIEW:
+                item.setToolTip(NAME, "Memos you have not looked at since they came in: keep (K), mark done (D) "
+                                      "or archive (A) each")
         for top, subs in group_tree(self.themes):  # a broad theme counts its sub-themes' memos too
             parent = self._add(self.invisibleRootItem(), top.name, top.count, top.id, theme=True)
             for sub in subs:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from PySide6.QtCore import Qt
 
 from app.gui.memo_list import DATE, MemoList, passes_date_filter
 from app.gui.memo_view import MemoView
@@ -21,7 +22,9 @@ def test_the_list_and_the_memo_view_show_local_time(qtbot, tmp_path, new_york):
     memo_list = MemoList()
     qtbot.addWidget(memo_list)
     memo_list.show_memos([a_memo(UTC_TIME)])
-    assert memo_list.model().index(0, DATE).data() == "2026-12-01 22:21"
+    memo_list.model().check_day(dt.date(2026, 12, 20))  # weeks later: the date in full, not a weekday
+    assert memo_list.model().index(0, DATE).data() == "1 Dec 2026 22:21"
+    assert memo_list.model().index(0, DATE).data(Qt.ItemDataRole.ToolTipRole) == "Tuesday 1 December 2026, 22:21"
     view = MemoView(tmp_path)
     qtbot.addWidget(view)
     view.show_memo(a_memo(UTC_TIME), [], [])

@@ -185,7 +185,19 @@ def test_every_shortcut_in_the_sheet_does_what_it_says(window, qtbot):
         qtbot.waitUntil(lambda: {m.id for m in window.memos} == {first, second}, timeout=10_000)
         assert window.trashed == [] and "Undone" in window.statusBar().currentMessage()
 
-    drivers = {**{k: v for k, v in drivers.items() if k != "quit"}, "undo": undo, "quit": quit_}
+    def reviewer(state):
+        def review(key):  # the selected memo takes the state (in the list, where the key works)
+            window.themes.select_key(ALL)
+            listing.select_memo(second)
+            press(qtbot, listing, key)
+            qtbot.waitUntil(lambda: window.library.memo(second).review_state == state, timeout=10_000)
+            window.library.set_review([second], "new")  # back in every list, for the keys checked after
+            window.refresh()
+        return review
+
+    drivers = {**{k: v for k, v in drivers.items() if k != "quit"}, "undo": undo,
+               "review_keep": reviewer("kept"), "review_done": reviewer("done"),
+               "review_archive": reviewer("archived"), "quit": quit_}
     view = window.memo_view
 
     def play_pause(key):  # Space, with the focus in the memo list

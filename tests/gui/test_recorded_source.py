@@ -6,6 +6,7 @@ import dataclasses
 import pytest
 from PySide6.QtCore import Qt
 
+from app.display import full_datetime
 from app.gui.memo_list import DATE, MemoList
 from app.gui.memo_view import MemoView
 from storage import memos as store
@@ -29,7 +30,8 @@ def test_the_date_cell_and_the_memo_views_date_show_the_source_on_hover(qtbot, t
     qtbot.addWidget(memo_list)
     memo_list.show_memos([a_memo(source)])
     index = memo_list.model().index(0, DATE)
-    assert (index.data(Qt.ItemDataRole.ToolTipRole) or "") == HOVER.get(source, "")
+    lines = index.data(Qt.ItemDataRole.ToolTipRole).split("\n")  # the full date, then where it came from
+    assert lines == [full_datetime(a_memo(source).recorded_at)] + ([HOVER[source]] if source else [])
     view = MemoView(tmp_path)
     qtbot.addWidget(view)
     view.show_memo(a_memo(source), [], [])
@@ -41,7 +43,7 @@ def test_the_date_cell_and_the_memo_views_date_show_the_source_on_hover(qtbot, t
 def test_the_window_shows_the_source_of_imported_memos(window, qtbot):
     memos = window.library.memos()
     assert {m.recorded_at_source for m in memos} == {"mtime"}  # the fixture's clips: no metadata, no dated name
-    assert window.memo_list.model().index(0, DATE).data(Qt.ItemDataRole.ToolTipRole) == HOVER["mtime"]
+    assert window.memo_list.model().index(0, DATE).data(Qt.ItemDataRole.ToolTipRole).split("\n")[1:] == [HOVER["mtime"]]
     memo_id = window.memo_list.memo_ids()[0]
     window.memo_list.select_memo(memo_id)
     qtbot.waitUntil(lambda: window.memo_view.memo is not None and window.memo_view.memo.id == memo_id)
