@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHB
 from app.gui.settings import DEFAULT_HOTKEY
 
 WINDOW, SEARCH_BOX, MEMO_LIST = "", "search box", "memo list"  # where a key works
+PASSAGE = "passage being edited"  # the editor handles these keys itself (app/gui/segment_edit.py)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("review_done", ("D",), "Mark the selected memos done", MEMO_LIST),
     Shortcut("review_archive", ("A",), "Archive the selected memos (out of the lists, still found by search)",
              MEMO_LIST),
+    Shortcut("edit_passage", ("Return", "Ctrl+Return"), "Save a passage being edited (double-click a passage in "
+                                                       "the transcript to edit it; Esc cancels)", PASSAGE),
     Shortcut("undo", ("Ctrl+Z",), "Undo the last move, merge, rename, delete, title or passage edit (in a text "
                                   "box: the typing)"),
     Shortcut("play_pause", ("Space",), "Play or pause the open memo (anywhere but a text box, where Space types "

@@ -273,6 +273,8 @@ class MainWindow(QMainWindow):
                              if key not in keys]
                 actions[shortcut.command].setShortcuts(keys)
                 continue
+            if shortcut.where == help.PASSAGE:
+                continue  # the passage editor's own keys (app/gui/segment_edit.py): listed, not installed
             place = places[shortcut.where]
             context = (Qt.ShortcutContext.WindowShortcut if place is self
                        else Qt.ShortcutContext.WidgetWithChildrenShortcut)

@@ -4,8 +4,9 @@ The player (app/gui/player.py): a scrubber with elapsed / total time, back and f
 speed (1x, 1.5x, 2x, pitch kept); Space plays or pauses, Ctrl+Left / Ctrl+Right skip 10 s, from anywhere in
 the window but a text field (the window makes those keys from app/gui/help.py's table, with `key_commands`).
 Click a timestamp or a word to play from there; while playing, the word being spoken is highlighted.
-Double-click a line (or "Edit this passage…" in its context menu) to reword that segment; the storage
-keeps the transcription next to the edit, so "Restore original" can always go back. An edited line is
+Double-click a line (or "Edit this passage" in its context menu) to reword that segment in place
+(app/gui/segment_edit.py: Enter or Ctrl+Enter saves, Esc cancels, clicking elsewhere saves a change); the
+storage keeps the transcription next to the edit, so "Restore original" can always go back. An edited line is
 shown in italics with an "(edited)" mark and plays from the segment's start (its words no longer match
 the word timings).
 """
@@ -21,7 +22,7 @@ from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QFont
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QTextEdit,
                                QVBoxLayout, QWidget)
 
-from app.gui.segment_edit import SegmentEditDialog
+from app.gui.segment_edit import PassageEditor
 from app.gui.sidebar import group_tree, theme_label
 from app.display import memo_title, shown_datetime
 from app.gui.player import SKIP_SECONDS, AudioPlayer, PlayerBar  # noqa: F401  (AudioPlayer: its old home)
@@ -29,6 +30,7 @@ from app.gui.widgets import clock
 from audio.recorded_time import describe_source
 
 EDITED_MARK = "(edited)"
+STAMP_COLOUR = QColor("#6366f1")
 
 NO_THEME = -1
 
@@ -46,7 +48,9 @@ class _Span:
 class TranscriptView(QTextEdit):
     """Segments with clickable timestamps and words; `highlight_at(seconds)` marks the word being spoken.
 
-    One segment per text block, so a block number is the segment's position in the memo.
+    One segment per text block, so a block number is the segment's position in the memo. `edit_passage(index)`
+    lays a `PassageEditor` over one block (one at a time); it follows the block as the view scrolls or is resized,
+    and stays open when the same segments are shown again (the window re-reads the open memo).
     """
 
     seek_requested = Signal(float)
@@ -64,15 +68,39 @@ class TranscriptView(QTextEdit):
         self._playing: QTextEdit.ExtraSelection | None = None
         self.current_word: int | None = None
         self.segments: list = []
+        self.editor: PassageEditor | None = None  # the passage being reworded, if one is
+        self._rendering = False
+        self._editing_click = False
+        self.verticalScrollBar().valueChanged.connect(self._place_editor)
+        self.horizontalScrollBar().valueChanged.connect(self._place_editor)
 
     def set_segments(self, segments, terms: list[str] | None = None) -> None:
+        segments = list(segments)
+        if self.editor is not None and not self._same_passage(self.editor.index, segments):
+            self.editor.finish()  # another memo, or its segments changed: a changed passage is saved
+        self._rendering = True
+        try:
+            self._render(segments, terms)
+        finally:
+            self._rendering = False
+        self._place_editor()
+
+    def _same_passage(self, index: int, segments: list) -> bool:
+        """Whether `segments` are the ones shown, as far as the passage being edited is concerned."""
+        if len(segments) != len(self.segments) or not 0 <= index < len(segments):
+            return False
+        old, new = self.segments[index], segments[index]
+        return all(getattr(old, name, None) == getattr(new, name, None)
+                   for name in ("start", "end", "text", "edited_text"))
+
+    def _render(self, segments: list, terms: list[str] | None) -> None:
         self.clear()
         self.words, self.stamps = [], []
-        self.segments = list(segments)
+        self.segments = segments
         cursor = QTextCursor(self.document())
         stamp_format = QTextCharFormat()
-        stamp_format.setForeground(QColor("#6366f1"))
-        stamp_format.setFontPointSize(max(7.0, self.font().pointSizeF() - 1))
+        stamp_format.setForeground(STAMP_COLOUR)
+        stamp_format.setFontPointSize(self._stamp_font().pointSizeF())
         plain = QTextCharFormat()
         edited_format = QTextCharFormat()
         edited_format.setFontItalic(True)
@@ -164,11 +192,70 @@ class TranscriptView(QTextEdit):
     def is_edited(self, index: int) -> bool:
         return getattr(self.segments[index], "edited_text", None) is not None
 
+    # -- rewording a passage in place ----------------------------------------------------------
+
+    def _stamp_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(max(7.0, self.font().pointSizeF() - 1))
+        return font
+
+    def edit_passage(self, index: int) -> PassageEditor | None:
+        """Turn segment `index` into a text box in place, prefilled with the words shown, with the focus; the
+        caller connects its `done`. A passage being edited already stays (another one is ended first)."""
+        if not 0 <= index < len(self.segments) or not self.isEnabled():
+            return None
+        if self.editor is not None:
+            if self.editor.index == index:
+                self.editor.field.setFocus(Qt.FocusReason.OtherFocusReason)
+                return self.editor
+            self.editor.finish()
+        segment = self.segments[index]
+        shown = segment.edited_text if self.is_edited(index) else segment.text
+        editor = PassageEditor(index, f"[{clock(segment.start)}]", shown, self.font(), self._stamp_font(),
+                               STAMP_COLOUR, self.viewport(), home=self)
+        editor.done.connect(lambda _: self._editor_closed(editor))
+        self.editor = editor
+        cursor = QTextCursor(self.document().findBlockByNumber(index))
+        self.setTextCursor(cursor)  # no word left selected underneath, and the passage in view
+        self.ensureCursorVisible()
+        self._place_editor()
+        editor.show()
+        editor.raise_()
+        editor.field.setFocus(Qt.FocusReason.OtherFocusReason)
+        return editor
+
+    def _editor_closed(self, editor: PassageEditor) -> None:
+        if self.editor is editor:
+            self.editor = None
+
+    def _place_editor(self, *_) -> None:
+        """Lay the editor over its passage as the view is now (scrolled, resized, drawn again)."""
+        editor = self.editor
+        if editor is None or self._rendering:
+            return
+        block = self.document().findBlockByNumber(editor.index)
+        if not block.isValid() or editor.index >= len(self.stamps):
+            return
+        offset_x, offset_y = self.horizontalScrollBar().value(), self.verticalScrollBar().value()
+        area = self.document().documentLayout().blockBoundingRect(block).translated(-offset_x, -offset_y)
+        start = QTextCursor(self.document())
+        start.setPosition(block.position())
+        words = QTextCursor(self.document())
+        words.setPosition(min(self.stamps[editor.index].last + 1, block.position() + max(0, block.length() - 1)))
+        first_line = self.cursorRect(start)
+        editor.place(area.toAlignedRect(), first_line.left(), self.cursorRect(words).left(), first_line.top(),
+                     self.viewport().width())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place_editor()
+
     def mouseDoubleClickEvent(self, event) -> None:
         super().mouseDoubleClickEvent(event)
         if event.button() == Qt.MouseButton.LeftButton:
             index = self.segment_at(self.cursorForPosition(event.position().toPoint()).position())
             if index is not None:
+                self._editing_click = True  # its release is not a click on a word
                 self.edit_requested.emit(index)
 
     def contextMenuEvent(self, event) -> None:
@@ -176,7 +263,7 @@ class TranscriptView(QTextEdit):
         index = self.segment_at(self.cursorForPosition(event.pos()).position())
         if index is not None and self.isEnabled():
             menu.addSeparator()
-            menu.addAction("Edit this passage…", lambda: self.edit_requested.emit(index))
+            menu.addAction("Edit this passage", lambda: self.edit_requested.emit(index))
             restore = menu.addAction("Restore original", lambda: self.restore_requested.emit(index))
             restore.setEnabled(self.is_edited(index))
         menu.exec(event.globalPos())
@@ -184,6 +271,9 @@ class TranscriptView(QTextEdit):
 
     def mouseReleaseEvent(self, event) -> None:
         super().mouseReleaseEvent(event)
+        opened, self._editing_click = self._editing_click, False
+        if opened:
+            return
         if event.button() == Qt.MouseButton.LeftButton and not self.textCursor().hasSelection():
             seconds = self.time_at(self.cursorForPosition(event.position().toPoint()).position())
             if seconds is not None:
@@ -400,18 +490,23 @@ class MemoView(QWidget):
             self.at = 0.0
             self._show_position(0.0)
 
-    def ask_edit(self, position: int) -> SegmentEditDialog | None:
-        """Open the edit dialog for one segment, prefilled with the text shown now (non-blocking)."""
+    def ask_edit(self, position: int) -> PassageEditor | None:
+        """Reword one segment in place (double-click, or "Edit this passage"): the transcript turns it into a
+        text box prefilled with the words shown now; Enter saves, Esc cancels, leaving it saves a change. The
+        save goes to the memo the passage is in, even if another memo is shown by then."""
         if self.memo is None or not 0 <= position < len(self.transcript.segments):
             return None
-        segment = self.transcript.segments[position]
-        edited = self.transcript.is_edited(position)
-        dialog = SegmentEditDialog(segment.start, segment.edited_text if edited else segment.text,
-                                   segment.text, edited, self)
-        dialog.chosen.connect(lambda text: self.edit_segment(position, text))
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
-        return dialog
+        already = self.transcript.editor
+        editor = self.transcript.edit_passage(position)
+        if editor is not None and editor is not already:
+            memo_id = self.memo.id
+            editor.done.connect(lambda text: self._save_edit(memo_id, position, text))
+        return editor
+
+    def _save_edit(self, memo_id: int, position: int, text: str | None) -> None:
+        """The editor's outcome: new words are saved (None: cancelled or unchanged, nothing to do)."""
+        if text is not None:
+            self.segment_edited.emit(memo_id, position, text)  # the window writes it, with an undo point
 
     def edit_segment(self, position: int, text: str | None) -> None:
         """Ask for a segment's new wording (None: back to the transcription) to be saved; the window writes it."""
@@ -420,7 +515,7 @@ class MemoView(QWidget):
         segment = self.transcript.segments[position]
         edited = self.transcript.is_edited(position)
         shown = segment.edited_text if edited else segment.text
-        if (text is None and edited) or (text is not None and text.strip() != shown.strip()):
+        if (text is None and edited) or (text is not None and " ".join(text.split()) != " ".join(shown.split())):
             self.segment_edited.emit(self.memo.id, position, text)  # the library decides what it means
 
     def _title_done(self) -> None:

@@ -191,6 +191,7 @@ def test_every_shortcut_in_the_sheet_does_what_it_says(window, qtbot):
             listing.select_memo(second)
             press(qtbot, listing, key)
             qtbot.waitUntil(lambda: window.library.memo(second).review_state == state, timeout=10_000)
+            wait_idle(qtbot, window)  # and the window's answer to it (the next memo selected)
             window.library.set_review([second], "new")  # back in every list, for the keys checked after
             window.refresh()
         return review
@@ -220,6 +221,17 @@ def test_every_shortcut_in_the_sheet_does_what_it_says(window, qtbot):
         press(qtbot, listing, key)
         assert view.at == pytest.approx(max(0.0, view.duration() - 10.0)) and view.at < view.duration()
 
+    def edit_passage(key):  # a passage being edited is saved by the key, and undone for the next check
+        window.reveal_memo(second)
+        editor = view.ask_edit(0)
+        editor.field.setPlainText("words typed over the passage")
+        press(qtbot, editor.field, key)
+        wait_idle(qtbot, window)
+        assert window.library.segments(second)[0].edited_text == "words typed over the passage"
+        window.library.edit_segment(second, 0, None)
+        window.refresh()
+
+    drivers["edit_passage"] = edit_passage
     drivers = {**{k: v for k, v in drivers.items() if k != "quit"}, "play_pause": play_pause,
                "skip_back": skip_back, "skip_forward": skip_forward, "quit": quit_}
     assert set(drivers) == set(keys), "a shortcut of the sheet has no check here"

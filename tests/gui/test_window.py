@@ -212,10 +212,10 @@ def test_editing_a_passage_keeps_the_original_and_marks_the_line(window, qtbot):
     db = window.library.db()
     original = store.get_segments(db, memo_id)[0].text
 
-    dialog = view.ask_edit(0)  # what double-click and "Edit this passage…" open
-    assert dialog.editor.toPlainText() == original.strip() and not dialog.restore_button.isEnabled()
-    dialog.editor.setPlainText("A passage about zeppelins, in my own words.")
-    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    editor = view.ask_edit(0)  # what double-click and "Edit this passage" do: the passage becomes a text box
+    assert editor.field.toPlainText() == " ".join(original.split()) and not view.transcript.is_edited(0)
+    editor.field.setPlainText("A passage about zeppelins, in my own words.")
+    qtbot.keyClick(editor.field, Qt.Key.Key_Return)  # more of it in tests/gui/test_inline_edit.py
     wait_idle(qtbot, window)
 
     segment = store.get_segments(db, memo_id)[0]
@@ -228,7 +228,7 @@ def test_editing_a_passage_keeps_the_original_and_marks_the_line(window, qtbot):
     assert len(spans) == 1 and spans[0].start == segment.start
     assert view.transcript.time_at(spans[0].first + 3) == segment.start
 
-    view.ask_edit(0).restore_button.click()
+    view.transcript.restore_requested.emit(0)  # the context menu's "Restore original"
     wait_idle(qtbot, window)
     assert store.get_segments(db, memo_id)[0].edited_text is None
     assert "(edited)" not in view.transcript.toPlainText()
