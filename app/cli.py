@@ -81,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     reviewing = commands.add_parser("review", help="go through the memos not yet reviewed, one at a time")
     reviewing.add_argument("--json", action="store_true", help="print the queue instead")
     reviewing.add_argument("--limit", type=int)
+    listing_todos = commands.add_parser("todos", help="what your memos say to do, open ones first by due day")
+    listing_todos.add_argument("--all", action="store_true", help="the ticked-off ones too")
+    listing_todos.add_argument("--json", action="store_true")
+    todo = commands.add_parser("todo", help="tick off a to-do (or open it again)")
+    todo.add_argument("action", choices=("done", "undone"))
+    todo.add_argument("todo_id", type=int, metavar="ID")
     marking = commands.add_parser("mark", help="set memos' review state: kept (starred), done, archived or new")
     marking.add_argument("state", choices=("kept", "done", "archived", "new"))
     marking.add_argument("memo_ids", nargs="+", type=int, metavar="ID")
@@ -373,6 +379,28 @@ def _play(path: Path):
     except UserError as error:
         print(f"  can't play it: {error}")
         return None
+
+
+def cmd_todos(args, data_dir: Path) -> int:
+    library = _library(data_dir)
+    found = library.todos(include_done=args.all)
+    if args.json:
+        _print_json([{"id": t.id, "memo_id": t.memo_id, "text": t.text, "due": t.due, "done": t.done_at is not None,
+                      "start": t.start} for t in found])
+        return 0
+    if not found:
+        print("No to-dos." if args.all else "No open to-dos.")
+    for t in found:
+        due = f"  due {t.due}" if t.due else ""
+        said = f"memo {t.memo_id}" + (f" at {clock(t.start)}" if t.start is not None else "")
+        print(terminal_safe(f"{t.id:>5}  [{'x' if t.done_at else ' '}] {t.text}{due}  ({said})"))
+    return 0
+
+
+def cmd_todo(args, data_dir: Path) -> int:
+    _library(data_dir).set_todo_done(args.todo_id, args.action == "done")
+    print(f"to-do {args.todo_id} {'done' if args.action == 'done' else 'open again'}")
+    return 0
 
 
 def cmd_mark(args, data_dir: Path) -> int:
@@ -943,7 +971,7 @@ def _print_json(value) -> None:
     sys.stdout.write("\n")
 
 
-COMMANDS = {"review": cmd_review, "mark": cmd_mark, "import": cmd_import, "list": cmd_list, "show": cmd_show, "search": cmd_search, "status": cmd_status,
+COMMANDS = {"review": cmd_review, "mark": cmd_mark, "todos": cmd_todos, "todo": cmd_todo, "import": cmd_import, "list": cmd_list, "show": cmd_show, "search": cmd_search, "status": cmd_status,
             "themes": cmd_themes, "theme": cmd_theme, "move": cmd_move, "title": cmd_title, "edit": cmd_edit, "related": cmd_related, "export": cmd_export,
             "delete": cmd_delete, "trash": cmd_trash, "restore": cmd_restore, "join": cmd_join,
             "record": cmd_record, "devices": cmd_devices, "recorder": cmd_recorder, "listen": cmd_listen, "watch": cmd_watch,

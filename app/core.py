@@ -20,6 +20,7 @@ from typing import Callable, Iterable
 
 from app.organizer import RELATED_MIN_SCORE, RELATED_PER_MEMO  # every front end's rule (exporting imports it here)
 from musings_errors import Cancelled, NotFound, Refused
+from storage.db import StorageError
 from storage import memos as store
 from storage import themes as org
 from storage import trash
@@ -387,6 +388,30 @@ class Musings:
 
         return review.counts(self.db())
 
+    # -- spoken to-dos --------------------------------------------------------------------------------
+
+    def todos(self, *, include_done: bool = False) -> list:
+        """What the memos say to do ("remind me to…", "I need to… by Friday"), open ones first by due day;
+        read again from every transcript that changed since (app.todos; a library that can't be written lists
+        what it last read)."""
+        import sqlite3
+
+        from app import todos as spoken
+        from storage import todos as stored
+
+        try:
+            spoken.refresh(self.db())
+        except (sqlite3.OperationalError, StorageError) as error:  # read-only: what was read before
+            log.info("to-dos not read again: %s", error)
+        return stored.todos(self.db(), include_done=include_done)
+
+    def set_todo_done(self, todo_id: int, done: bool = True) -> None:
+        from storage import todos as stored
+
+        if stored.get(self.db(), todo_id) is None:
+            raise NotFound(f"no to-do {todo_id}")
+        stored.set_done(self.db(), todo_id, done)
+
     # -- undo ----------------------------------------------------------------------------------------
 
     def undo_point(self, description: str, memo_ids: Iterable[int] = ()) -> UndoPoint:
@@ -513,6 +538,7 @@ class Musings:
         """Write (or update) the Markdown vault in `folder`; returns app.export.ExportResult."""
         from app.exporting import export_library
 
+        self.todos()  # read again where transcripts changed (a library that can't be written: as last read)
         return export_library(self.db(), self.data_dir, Path(folder))
 
     # -- watched folders ---------------------------------------------------------------------------

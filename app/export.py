@@ -35,6 +35,7 @@ __all__ = ["MANIFEST_NAME", "ExportMemo", "ExportResult", "ExportSegment", "Expo
            "theme_tags"]
 
 INDEX_STEM = "Musings index"
+TODOS_STEM = "To-dos"  # every memo's to-dos, as Obsidian Tasks lines
 AUDIO_DIR = "audio"
 MAX_STEM_BYTES = 120
 THEME_PREFIX = "Theme - "
@@ -72,6 +73,7 @@ class ExportMemo:
     content_hash: str | None = None  # sha256 of the audio (the memo's identity); None: hashed here
     related: list[tuple[int, float]] = field(default_factory=list)  # (other memo id, similarity)
     near_duplicates: list[int] = field(default_factory=list)
+    todos: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # (text, due day, done day)
 
 
 @dataclass
@@ -230,6 +232,8 @@ def _allocate_names(vault: VaultFiles, memos: list[ExportMemo], themes: list[Exp
         return extra
 
     claim("index", INDEX_STEM, list)
+    if any(memo.todos for memo in memos):  # a vault without to-dos has no empty note for them
+        claim("todos", TODOS_STEM, list)
     for memo in sorted(memos, key=lambda m: m.id):
         base = safe_stem(memo.title)
         claim(f"memo:{memo.id}", base, memo_names(base, memo.id, days[memo.id]))
@@ -397,6 +401,8 @@ def _render_memo(
             lines += [f"**[{_clock(segment.start)}]** {_inline(segment.text)}", ""]
     else:
         lines += ["_No transcript._", ""]
+    if memo.todos:
+        lines += ["## To-dos", "", *(_task_line(todo) for todo in memo.todos), ""]
     related = {}
     for other, score in memo.related:
         if other in memos_by_id and other != memo.id:
@@ -406,6 +412,27 @@ def _render_memo(
         for other, score in sorted(related.items(), key=lambda item: (-item[1], item[0])):
             lines.append(f"- [[{names[f'memo:{other}']}]] · {closeness(score) or 'related'}")
         lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _task_line(todo: tuple[str, str | None, str | None], link: str = "") -> str:
+    """An Obsidian Tasks line: "- [ ] Call the landlord 📅 2026-12-03", ticked "- [x] … ✅ 2026-12-04"."""
+    text, due, done = todo
+    line = f"- [{'x' if done else ' '}] {_inline(text)}{link}"
+    if due:
+        line += f" 📅 {due}"
+    if done:
+        line += f" ✅ {done}"
+    return line
+
+
+def _render_todos(names: dict[str, str], memos: list[ExportMemo]) -> str:
+    """Every to-do the memos say, open ones first by due day, each linked to its memo."""
+    fields = [("musings_todos", "true"), ("title", _yaml_str(names["todos"]))]
+    lines = [_front_matter(fields), "# To-dos", ""]
+    todos = [(todo, memo) for memo in memos for todo in memo.todos]
+    todos.sort(key=lambda item: (item[0][2] is not None, item[0][1] is None, item[0][1] or "", item[1].recorded_at))
+    lines += [_task_line(todo, f" · [[{names[f'memo:{memo.id}']}]]") for todo, memo in todos]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -600,6 +627,8 @@ def _export(
         content = _render_theme(theme, names, memos_by_id, parent, subthemes_of.get(theme.id, []), days)
         notes[f"{names[f'theme:{theme.id}']}.md"] = (f"theme:{theme.id}", content)
     notes[f"{names['index']}.md"] = ("index", _render_index(names, memos, themes, memos_by_id, subthemes_of, days))
+    if "todos" in names:
+        notes[f"{names['todos']}.md"] = ("todos", _render_todos(names, memos))
     for rel in sorted(notes):
         key, content = notes[rel]
         data = seal(content).encode("utf-8")

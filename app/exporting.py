@@ -9,10 +9,12 @@ from pathlib import Path
 import sqlite_utils
 
 from app.organizer import RELATED_MIN_SCORE, RELATED_PER_MEMO, Organizer  # the window's and the CLI's rule
+from app.display import local_day
 from app.export import TAG_ROOT, ExportMemo, ExportResult, ExportSegment, ExportTheme, export_vault, theme_tags
 from organize import related as related_memos
 from storage import memos as store
 from storage import themes as org
+from storage import todos as stored_todos
 
 
 def export_library(db: sqlite_utils.Database, data_dir: Path, target: Path) -> ExportResult:
@@ -35,6 +37,11 @@ def _export_library(db: sqlite_utils.Database, data_dir: Path, target: Path) -> 
     related_of = Organizer(db).related_lists(RELATED_PER_MEMO)  # kept up to date: no all-pairs product
     segments_of = store.segments_of_all(db)
     is_near_duplicate = related_memos.is_near_duplicate
+    todos_of: dict[int, list[tuple[str, str | None, str | None]]] = {}  # as last read (Musings.todos reads them)
+    if "todos" in db.table_names():
+        for todo in stored_todos.todos(db, include_done=True):
+            ticked = local_day(todo.done_at) if todo.done_at else None
+            todos_of.setdefault(todo.memo_id, []).append((todo.text, todo.due, ticked and ticked.isoformat()))
     memos = []
     for memo in done:
         related = [(other, round(score, 2)) for other, score in related_of.get(memo.id, ())
@@ -53,6 +60,7 @@ def _export_library(db: sqlite_utils.Database, data_dir: Path, target: Path) -> 
             content_hash=memo.content_hash,
             related=related,
             near_duplicates=[other for other, score in related if is_near_duplicate(score)],
+            todos=sorted(todos_of.get(memo.id, []), key=lambda todo: todo[2] is not None),
         ))
     return export_vault(Path(target), memos, export_themes)
 

@@ -242,3 +242,14 @@ def m013_review_state(db: sqlite_utils.Database) -> None:
     db["memos"].add_column("review_state", str, not_null_default="new")
     db["memos"].add_column("review_changed_at", str)
     db["memos"].create_index(["review_state"])
+
+
+@migrations()
+def m014_todos(db: sqlite_utils.Database) -> None:
+    # Spoken to-dos (organize/todos.py, app/todos.py): what each transcript says to do, found again when the
+    # transcript changes (`source`: a digest of the transcript they were found in, per memo in todo_sources);
+    # `due` an ISO date or NULL, `start` the second of the audio where it is said, `done_at` (UTC) set = ticked.
+    db["todos"].create({"id": int, "memo_id": int, "position": int, "text": str, "due": str, "start": float,
+                        "done_at": str}, pk="id")
+    db["todos"].create_index(["memo_id"])
+    db["todo_sources"].create({"memo_id": int, "source": str}, pk="memo_id")
