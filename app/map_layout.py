@@ -29,6 +29,7 @@ NEIGHBOURS = 5  # stored memos a new one is placed among
 NEIGHBOUR_SHARPNESS = 0.05  # softmax temperature over their similarities: the nearest counts most
 NEW_MEMO_SPREAD = 0.015  # of the map's extent: new memos next to the same neighbours do not hide each other
 DECIMALS = 5  # stored coordinates' precision (the layout's units span about 10)
+MAP_SAMPLE = 4000  # memos laid out afresh at most; the rest are placed beside them
 PLACE_BLOCK = 256  # new memos placed per similarity block
 SEPARATION = 0.022  # of the map's extent (about a dot across): closer dots are pushed apart after a fresh layout
 
@@ -69,17 +70,17 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
 
 
 def fresh_layout(vectors: np.ndarray) -> np.ndarray:
-    """A new 2-D layout of every memo (deterministic: the same vectors give the same map). Above
-    LAYOUT_SAMPLE memos a seeded sample is laid out and the others placed among the memos they resemble
-    (20,000 memos laid out whole: ~1.5 GB and most of a minute; the sample: under a third of that)."""
-    from organize.clustering import LAYOUT_SAMPLE, fuzzy_neighbour_graph, graph_layout, neighbour_count
+    """A new 2-D layout of every memo (deterministic: the same vectors give the same map). Above MAP_SAMPLE
+    memos a seeded sample is laid out and the others placed among the memos they resemble (20,000 memos laid
+    out whole: ~1.5 GB and most of a minute, in the window's process)."""
+    from organize.clustering import fuzzy_neighbour_graph, graph_layout, neighbour_count
 
     vectors = _unit(vectors)
     n = len(vectors)
     if n < GRAPH_LAYOUT_MIN_MEMOS:
         return principal_components(vectors).astype(np.float64)
-    if n > LAYOUT_SAMPLE:
-        sample = np.sort(np.random.default_rng(0).choice(n, LAYOUT_SAMPLE, replace=False))
+    if n > MAP_SAMPLE:
+        sample = np.sort(np.random.default_rng(0).choice(n, MAP_SAMPLE, replace=False))
         rest = np.setdiff1d(np.arange(n), sample)
         xy = np.zeros((n, 2))
         xy[sample] = fresh_layout(vectors[sample])
