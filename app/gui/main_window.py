@@ -39,6 +39,11 @@ FIRST_SCREENFUL = 200  # memos read before the window first paints; a bigger lib
 SINGLE_EDIT_LIMIT = 100  # an edit of up to this many memos updates their rows; more re-reads the library
 
 
+# Where the keyboard is, visible at a glance (the style's own focus frame is a faint dotted line, or nothing).
+FOCUS_RING = ("QLineEdit:focus, QAbstractItemView:focus, QTextEdit:focus, QComboBox:focus "
+              "{ border: 2px solid #2563eb; border-radius: 3px; }")
+
+
 class MainWindow(QMainWindow):
     refreshed = Signal()  # the lists were re-read (tests and the screenshot hook wait for it)
     search_done = Signal(str)
@@ -61,6 +66,7 @@ class MainWindow(QMainWindow):
         self.theme_records: list = []
 
         self.setWindowTitle("Musings")
+        self.setStyleSheet(FOCUS_RING)
         self.setWindowIcon(app_icon())
         self.resize(1200, 760)
         self.setAcceptDrops(True)

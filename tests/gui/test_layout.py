@@ -320,3 +320,23 @@ def test_the_sort_arrow_points_the_way_the_list_is_sorted(qtbot, forty_memos, gu
     assert titles == sorted(titles, reverse=not ascending)
     assert arrow(header, TITLE) == ("up" if ascending else "down") and arrow(header, DATE) is None
     window.close()
+
+
+def test_the_part_with_the_keyboard_has_a_visible_focus_ring(qtbot, library_copy, gui_env):
+    from PySide6.QtGui import QColor
+
+    from tests.gui.conftest import open_window
+    from tests.gui.test_newcomer import press
+
+    window = open_window(qtbot, library_copy, gui_env)
+
+    def ring(widget) -> QColor:  # a pixel of the widget's own edge, where the ring is drawn
+        image = widget.grab().toImage()
+        return QColor(image.pixel(image.width() // 2, 0))
+
+    press(qtbot, window.search, "Ctrl+F")
+    assert window.search.hasFocus() and ring(window.search) == QColor("#2563eb")
+    window.memo_list.setFocus()
+    qtbot.waitUntil(window.memo_list.hasFocus)
+    assert ring(window.memo_list) == QColor("#2563eb") and ring(window.search) != QColor("#2563eb")
+    window.close()
