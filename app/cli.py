@@ -868,7 +868,8 @@ def cmd_status(args, data_dir: Path) -> int:
                                                for r in unfinished],
                      "in_trash": status.in_trash,
                      "watched": [asdict(folder) for folder in status.watched],
-                     "watcher_pid": status.watcher_pid})
+                     "watcher_pid": status.watcher_pid,
+                     "volumes": [asdict(volume) for volume in status.volumes]})
         return 0
     print(f"Data folder: {data_dir}")
     print(f"Memos: {sum(counts.values())} ({', '.join(f'{n} {s}' for s, n in counts.items() if n)}), "
@@ -894,6 +895,13 @@ def cmd_status(args, data_dir: Path) -> int:
     if status.watched:
         print(f"watcher: running (pid {status.watcher_pid})" if status.watcher_pid else
               "watcher: not running (`musings watch`, `musings listen` or the window watches)")
+    for volume in status.volumes:
+        outcomes = ", ".join(f"{n} {outcome}" for outcome, n in sorted(volume.counts.items())) or "nothing yet"
+        print(terminal_safe(f"recorder: {volume.name} ({volume.key}): {outcomes}; last seen "
+                            f"{shown_datetime(volume.last_seen)}"
+                            + (f", last file {shown_datetime(volume.last_activity)}" if volume.last_activity else "")))
+        for path, reason in volume.refused[:20]:
+            print(terminal_safe(f"  refused: {path}: {reason}"))
     return 0
 
 

@@ -63,6 +63,18 @@ class Status:
     in_trash: int
     watched: list = field(default_factory=list)  # WatchedFolderStatus, one per watched folder
     watcher_pid: int | None = None  # the process watching the folders now (None: none is)
+    volumes: list = field(default_factory=list)  # VolumeStatus, one per voice recorder seen
+
+
+@dataclass
+class VolumeStatus:
+    key: str  # "uuid:…", "label:…" or "path:…"
+    name: str  # what the volume calls itself (its label), else its key
+    marked: bool  # the user said it is a recorder
+    last_seen: str | None  # UTC: when it was last mounted here
+    last_activity: str | None  # UTC: the last of its files imported or refused
+    counts: dict[str, int] = field(default_factory=dict)  # its files by outcome (imported, skipped, refused …)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (path on the volume, reason)
 
 
 @dataclass
@@ -244,7 +256,18 @@ class Musings:
         db = self.db()
         return Status(self.data_dir, store.status_counts(db), store.total_duration(db), store.list_problems(db),
                       unfinished_recordings(self.data_dir), len(trash.trashed(db)), self.watched_status(),
-                      WatchLock(self.data_dir).holder())
+                      WatchLock(self.data_dir).holder(), self.volumes_status())
+
+    def volumes_status(self) -> list[VolumeStatus]:
+        """Every voice recorder seen (app/volumes.py): when it was last here and what came of its files."""
+        from storage import volumes as known
+
+        found = []
+        for volume in known.list_volumes(self.db()):
+            counts, last, refused = known.volume_activity(self.db(), volume.key)
+            found.append(VolumeStatus(volume.key, volume.name or volume.label or volume.key, volume.marked,
+                                      volume.last_seen, last, counts, refused))
+        return found
 
     # -- changing memos ------------------------------------------------------------------------------
 

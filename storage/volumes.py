@@ -94,3 +94,16 @@ def forget_files(db: sqlite_utils.Database, key: str, paths: Iterable[str]) -> N
     with db.atomic():
         for path in paths:
             db.execute("DELETE FROM volume_files WHERE volume = ? AND path = ?", [key, path])
+
+
+def volume_activity(db: sqlite_utils.Database, key: str) -> tuple[dict[str, int], str | None, list[tuple[str, str]]]:
+    """What came of volume `key`'s files: (count per outcome, when a file was last dealt with, (path, reason)
+    of the refused ones)."""
+    if not _has_tables(db):
+        return {}, None, []
+    counts = dict(db.execute("SELECT outcome, count(*) FROM volume_files WHERE volume = ? GROUP BY outcome",
+                             [key]).fetchall())
+    last = db.execute("SELECT max(seen_at) FROM volume_files WHERE volume = ?", [key]).fetchone()[0]
+    refused = db.execute("SELECT path, reason FROM volume_files WHERE volume = ? AND outcome = 'refused' "
+                         "ORDER BY path", [key]).fetchall()
+    return counts, last, [tuple(row) for row in refused]

@@ -192,6 +192,12 @@ def test_a_recorder_is_recognised_imported_once_and_new_recordings_on_the_next_m
         assert third.new == ["VOICE/FOLDER_A/LJ001-0008.wav"] and list(third.imported) == third.new
         assert len(library.memos()) == 3
         assert len(known.known_files(library.db(), volume.key)) == 3
+        # `musings status` shows the recorder: when it was last here and what came of its files
+        shown = json.loads(run_musings("status", "--json", data_dir=data_dir, check=True).stdout)["volumes"]
+        assert [(v["name"], v["key"], v["counts"]) for v in shown] == [("ICD-UX570", f"uuid:{uuid}", {"imported": 3})]
+        assert shown[0]["last_seen"] and shown[0]["last_activity"] and shown[0]["refused"] == []
+        said = run_musings("status", data_dir=data_dir, check=True).stdout
+        assert f"recorder: ICD-UX570 (uuid:{uuid}): 3 imported; last seen " in said
     finally:
         library.shutdown()
 
