@@ -64,6 +64,11 @@ class SettingsDialog(QDialog):
         form.addRow("", note)
         if library is not None:
             form.addRow("Watched folders", self._watched_folders())
+            self.recorders = QListWidget()  # voice recorders seen on USB (app/volumes.py), read-only here
+            self.recorders.setMaximumHeight(70)
+            self._show_recorders()
+            if self.recorders.count():
+                form.addRow("Voice recorders", self.recorders)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -154,6 +159,15 @@ class SettingsDialog(QDialog):
                                         *(f"refused: {path}: {reason}" for path, reason in folder.refused)])
                             or folder.path)
             self.watched.addItem(item)
+
+    def _show_recorders(self) -> None:
+        """Each recorder seen: when it was last plugged in, what came of its files (the refused ones on hover)."""
+        self.recorders.clear()
+        for volume in self.library.volumes_status():
+            outcomes = ", ".join(f"{n} {outcome}" for outcome, n in sorted(volume.counts.items())) or "nothing yet"
+            item = QListWidgetItem(f"{volume.name}  ({outcomes} · last seen {shown_datetime(volume.last_seen)})")
+            item.setToolTip("\n".join(f"refused: {path}: {reason}" for path, reason in volume.refused) or volume.key)
+            self.recorders.addItem(item)
 
     def add_watched_folder(self, folder: str) -> None:
         self._change_watched(self.library.add_watched_folder, folder)

@@ -110,3 +110,18 @@ def test_settings_show_each_watched_folder_with_what_was_refused_there(qtbot, wi
     assert item.toolTip() == f"refused: {folder.resolve() / 'notes.txt'}: not an audio file"
     dialog.reject()
 
+
+
+def test_settings_show_each_voice_recorder_with_what_came_of_its_files(qtbot, window):
+    from storage import volumes as known
+
+    db = window.library.db()
+    known.note_volume(db, "uuid:1234-ABCD", uuid="1234-ABCD", label="ICD-UX570", name="ICD-UX570", marked=True)
+    known.remember_files(db, [known.VolumeFile("uuid:1234-ABCD", "VOICE/A/1.mp3", 10, 1, "imported", memo_id=1),
+                              known.VolumeFile("uuid:1234-ABCD", "VOICE/A/2.mp3", 10, 1, "refused",
+                                               reason="damaged or not an audio file")])
+    dialog = window.open_settings()
+    item = dialog.recorders.item(0)
+    assert item.text().startswith("ICD-UX570  (1 imported, 1 refused · last seen ")
+    assert item.toolTip() == "refused: VOICE/A/2.mp3: damaged or not an audio file"
+    dialog.reject()
