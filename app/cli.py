@@ -14,6 +14,7 @@ if __name__ == "__main__":  # `python -m app.cli`: through the same entry as `mu
     sys.exit(_entry())
 
 import argparse
+import datetime as dt
 import json
 import logging
 import os
@@ -81,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     reviewing = commands.add_parser("review", help="go through the memos not yet reviewed, one at a time")
     reviewing.add_argument("--json", action="store_true", help="print the queue instead")
     reviewing.add_argument("--limit", type=int)
+    digesting = commands.add_parser("digest", help="what this week (or month) of memos held")
+    span = digesting.add_mutually_exclusive_group()
+    span.add_argument("--week", dest="kind", action="store_const", const="week", help="this ISO week (default)")
+    span.add_argument("--month", dest="kind", action="store_const", const="month", help="this month")
+    digesting.add_argument("--json", action="store_true")
     listing_todos = commands.add_parser("todos", help="what your memos say to do, open ones first by due day")
     listing_todos.add_argument("--all", action="store_true", help="the ticked-off ones too")
     listing_todos.add_argument("--json", action="store_true")
@@ -379,6 +385,48 @@ def _play(path: Path):
     except UserError as error:
         print(f"  can't play it: {error}")
         return None
+
+
+def cmd_digest(args, data_dir: Path) -> int:
+    digest = _library(data_dir).digest(args.kind or "week")
+    period = digest.period
+    memo_json = (lambda m: {"memo_id": m.id, "title": m.title, "recorded_at": m.recorded_at})  # noqa: E731
+    if args.json:
+        _print_json({"period": period.label, "start": period.start.isoformat(),
+                     "end": (period.end - dt.timedelta(days=1)).isoformat(),
+                     "new": [{"theme": name, "memos": [memo_json(m) for m in memos]}
+                             for name, memos in digest.new_by_theme],
+                     "recurring": [[memo_json(m) for m in chain] for chain in digest.recurring],
+                     "grew": [{"theme": name, "memos": n, "before": before} for name, n, before in digest.grew],
+                     "quiet": digest.quiet,
+                     "todos": [{"id": t.id, "memo_id": t.memo_id, "text": t.text, "due": t.due} for t in digest.todos],
+                     "brought_back": memo_json(digest.brought_back) if digest.brought_back else None})
+        return 0
+    last = period.end - dt.timedelta(days=1)
+    print(f"Digest {period.label} ({period.start:%d %b} – {last:%d %b %Y}): "
+          f"{digest.new_count} new memo{'s' * (digest.new_count != 1)}")
+    if digest.new_by_theme:
+        print("\nNew ideas")
+        for name, memos in digest.new_by_theme:
+            print(terminal_safe(f"  {name} ({len(memos)}): " + " · ".join(memo_title(m) for m in memos[:8])
+                                + (" …" if len(memos) > 8 else "")))
+    if digest.recurring:
+        print("\nSaid again")
+        for chain in digest.recurring:
+            print(terminal_safe(f"  {said_times(chain)} — {memo_title(chain[-1])}"))
+    if digest.grew:
+        print("\nThemes that grew: " + ", ".join(f"{name} ({n}, was {before})" for name, n, before in digest.grew))
+    if digest.quiet:
+        print("Went quiet: " + ", ".join(digest.quiet))
+    if digest.todos:
+        print("\nOpen to-dos")
+        for t in digest.todos[:20]:
+            print(terminal_safe(f"  [ ] {t.text}" + (f"  due {t.due}" if t.due else "") + f"  (memo {t.memo_id})"))
+    if digest.brought_back is not None:
+        memo = digest.brought_back
+        print(terminal_safe(f"\nBrought back: {memo_title(memo)} (kept, {shown_day(memo.recorded_at)}) — "
+                            f"{one_line((memo.transcript or '').strip())[:160]}"))
+    return 0
 
 
 def cmd_todos(args, data_dir: Path) -> int:
@@ -979,7 +1027,7 @@ def _print_json(value) -> None:
     sys.stdout.write("\n")
 
 
-COMMANDS = {"review": cmd_review, "mark": cmd_mark, "todos": cmd_todos, "todo": cmd_todo, "import": cmd_import, "list": cmd_list, "show": cmd_show, "search": cmd_search, "status": cmd_status,
+COMMANDS = {"review": cmd_review, "mark": cmd_mark, "digest": cmd_digest, "todos": cmd_todos, "todo": cmd_todo, "import": cmd_import, "list": cmd_list, "show": cmd_show, "search": cmd_search, "status": cmd_status,
             "themes": cmd_themes, "theme": cmd_theme, "move": cmd_move, "title": cmd_title, "edit": cmd_edit, "related": cmd_related, "export": cmd_export,
             "delete": cmd_delete, "trash": cmd_trash, "restore": cmd_restore, "join": cmd_join,
             "record": cmd_record, "devices": cmd_devices, "recorder": cmd_recorder, "listen": cmd_listen, "watch": cmd_watch,

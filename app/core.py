@@ -392,7 +392,8 @@ class Musings:
         themes = self.themes()
         broad = {t.id: (t.parent_id or t.id) for t in themes}
         queue = review_order(review.memos_in_state(self.db(), "new"), broad)[:limit]
-        return [ReviewItem(memo, self.theme_path(memo.theme_id, themes)) for memo in queue]
+        paths = {t.id: self.theme_path(t.id, themes) for t in themes}  # once per theme, not per memo
+        return [ReviewItem(memo, list(paths.get(memo.theme_id, []))) for memo in queue]
 
     def set_review(self, memo_ids: Iterable[int], state: str) -> None:
         """Keep (star), mark done, archive, or make new again: archived memos leave the default lists and stay
@@ -410,6 +411,21 @@ class Musings:
         from storage import review
 
         return review.counts(self.db())
+
+    def digest(self, kind: str = "week", day=None):
+        """What the week (ISO, Monday to Sunday) or month holding `day` (default: today) held: app.digest."""
+        import datetime as dt
+
+        from app.digest import build_digest, period_of
+
+        if kind not in ("week", "month"):
+            raise Refused(f"a digest is of a week or a month, not {kind!r}")
+        themes = self.themes()
+        by_id = {t.id: t for t in themes}
+        broad_name = {t.id: by_id[t.parent_id].name if t.parent_id in by_id else t.name for t in themes}
+        period = period_of(day or dt.date.today(), kind)
+        return build_digest(period, store.list_memos(self.db(), status=store.DONE), broad_name, self.recurrence,
+                            self.todos())
 
     # -- spoken to-dos --------------------------------------------------------------------------------
 
@@ -561,8 +577,9 @@ class Musings:
         """Write (or update) the Markdown vault in `folder`; returns app.export.ExportResult."""
         from app.exporting import export_library
 
-        self.todos()  # read again where transcripts changed (a library that can't be written: as last read)
-        return export_library(self.db(), self.data_dir, Path(folder))
+        # the to-dos read again where transcripts changed (a library that can't be written: as last read), and
+        # this week's digest, written as "Digest 2026-W49" (earlier weeks' stay)
+        return export_library(self.db(), self.data_dir, Path(folder), digest=self.digest())
 
     # -- watched folders ---------------------------------------------------------------------------
 

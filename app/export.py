@@ -77,6 +77,20 @@ class ExportMemo:
 
 
 @dataclass
+class ExportDigest:
+    """The digest of one week (app.digest), by memo id: written as "Digest 2026-W49.md" (kept for good)."""
+    label: str  # "2026-W49" or "2026-12"
+    span: str  # "1 Dec – 7 Dec 2026"
+    new: list[tuple[str, list[int]]] = field(default_factory=list)  # (broad theme, memo ids)
+    recurring: list[list[int]] = field(default_factory=list)  # each: one idea's memos, oldest first
+    said: list[str] = field(default_factory=list)  # "Said 3 times: …", one per recurring idea
+    grew: list[tuple[str, int, int]] = field(default_factory=list)  # (theme, memos now, before)
+    quiet: list[str] = field(default_factory=list)
+    todos: list[tuple[str, str | None, int]] = field(default_factory=list)  # (text, due, memo id)
+    brought_back: int | None = None
+
+
+@dataclass
 class ExportTheme:
     id: int
     name: str
@@ -203,7 +217,7 @@ def theme_tags(themes: list[ExportTheme]) -> dict[int, str]:
 
 
 def _allocate_names(vault: VaultFiles, memos: list[ExportMemo], themes: list[ExportTheme],
-                    days: dict[int, str | None]) -> dict[str, str]:
+                    days: dict[int, str | None], digest: ExportDigest | None = None) -> dict[str, str]:
     """Note stems by key. Lower ids claim a plain name first, so adding memos never renames old ones.
     `days`: each memo's local day (see _day)."""
     taken: set[str] = set()
@@ -234,6 +248,8 @@ def _allocate_names(vault: VaultFiles, memos: list[ExportMemo], themes: list[Exp
     claim("index", INDEX_STEM, list)
     if any(memo.todos for memo in memos):  # a vault without to-dos has no empty note for them
         claim("todos", TODOS_STEM, list)
+    if digest is not None:
+        claim(f"digest:{digest.label}", f"Digest {digest.label}", list)
     for memo in sorted(memos, key=lambda m: m.id):
         base = safe_stem(memo.title)
         claim(f"memo:{memo.id}", base, memo_names(base, memo.id, days[memo.id]))
@@ -426,6 +442,37 @@ def _task_line(todo: tuple[str, str | None, str | None], link: str = "") -> str:
     return line
 
 
+def _render_digest(names: dict[str, str], digest: ExportDigest, memos_by_id: dict[int, ExportMemo]) -> str:
+    """A week's (or month's) digest with wikilinks to the memos it names (those exported)."""
+    def link(memo_id: int) -> str:
+        return f"[[{names[f'memo:{memo_id}']}]]" if memo_id in memos_by_id else f"memo {memo_id}"
+
+    fields = [("musings_digest", _yaml_str(digest.label)), ("title", _yaml_str(names[f"digest:{digest.label}"]))]
+    count = sum(len(ids) for _, ids in digest.new)
+    lines = [_front_matter(fields), f"# Digest {digest.label}", "", f"{digest.span} · {_memo_count(count)}", ""]
+    if digest.new:
+        lines += ["## New ideas", ""]
+        for theme, ids in digest.new:
+            lines += [f"- **{_inline(theme)}**: " + ", ".join(link(i) for i in ids)]
+        lines.append("")
+    if digest.recurring:
+        lines += ["## Said again", ""]
+        lines += [f"- {said}: " + ", ".join(link(i) for i in ids) for said, ids in zip(digest.said, digest.recurring)]
+        lines.append("")
+    if digest.grew or digest.quiet:
+        lines += ["## Themes", ""]
+        lines += [f"- {_inline(name)} grew: {n} memos (the period before: {before})" for name, n, before in digest.grew]
+        lines += [f"- {_inline(name)} went quiet" for name in digest.quiet]
+        lines.append("")
+    if digest.todos:
+        lines += ["## Open to-dos", ""]
+        lines += [_task_line((text, due, None), f" · {link(memo_id)}") for text, due, memo_id in digest.todos]
+        lines.append("")
+    if digest.brought_back is not None:
+        lines += ["## Brought back", "", f"An idea you kept: {link(digest.brought_back)}", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
 def _render_todos(names: dict[str, str], memos: list[ExportMemo]) -> str:
     """Every to-do the memos say, open ones first by due day, each linked to its memo."""
     fields = [("musings_todos", "true"), ("title", _yaml_str(names["todos"]))]
@@ -524,6 +571,7 @@ class _Write:
 
 def export_vault(
     target: Path, memos: list[ExportMemo], themes: list[ExportTheme], *, copy_audio: bool = True,
+    digest: ExportDigest | None = None,
 ) -> ExportResult:
     """Write (or bring up to date) the Markdown vault in `target`.
 
@@ -541,7 +589,7 @@ def export_vault(
         for leftover in remove_temporary_files(folders):
             log.info("removed %s, left by an interrupted export", leftover)
         vault = VaultFiles(target, folders, _fold)
-        result = _export(vault, target, memos, memos_by_id, themes, copy_audio)
+        result = _export(vault, target, memos, memos_by_id, themes, copy_audio, digest)
     log.info(
         "exported %d memos to %s: %d written, %d unchanged, %d removed, %d kept for the user",
         len(memos), target, len(result.written), result.unchanged, len(result.removed),
@@ -552,11 +600,11 @@ def export_vault(
 
 def _export(
     vault: VaultFiles, target: Path, memos: list[ExportMemo], memos_by_id: dict[int, ExportMemo],
-    themes: list[ExportTheme], copy_audio: bool,
+    themes: list[ExportTheme], copy_audio: bool, week: ExportDigest | None = None,
 ) -> ExportResult:
     audio_hashes = {m.id: m.content_hash or hash_file(m.audio_path) for m in memos if m.audio_path.is_file()}
     days = {m.id: _day(m.recorded_at) for m in memos}  # parsed once: a note, the index and a theme's note show it
-    names = _allocate_names(vault, memos, themes, days)
+    names = _allocate_names(vault, memos, themes, days, week)
     audio_rels = _allocate_audio(vault, memos, audio_hashes) if copy_audio else {}
     parents = _parents(themes)
     themes_by_id = {theme.id: theme for theme in themes}
@@ -629,11 +677,18 @@ def _export(
     notes[f"{names['index']}.md"] = ("index", _render_index(names, memos, themes, memos_by_id, subthemes_of, days))
     if "todos" in names:
         notes[f"{names['todos']}.md"] = ("todos", _render_todos(names, memos))
+    if week is not None:
+        key = f"digest:{week.label}"
+        notes[f"{names[key]}.md"] = (key, _render_digest(names, week, memos_by_id))
     for rel in sorted(notes):
         key, content = notes[rel]
         data = seal(content).encode("utf-8")
         plan(rel, key, _sha256(data), data=data, inputs=inputs_of.get(rel))
 
+    for rel, owned in vault.manifest.files.items():  # earlier weeks' digests are kept, as they were written
+        if owned.key.startswith("digest:") and rel not in manifest.files and vault.exists(rel) \
+                and not any(key == owned.key for key, _ in notes.values()):
+            manifest.files[rel] = owned
     planned = {w.rel for w in writes} | set(manifest.files)
     removals = []
     for rel, expected in _candidates_for_removal(vault, planned, audio_hashes).items():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,23 +11,40 @@ import sqlite_utils
 
 from app.organizer import RELATED_MIN_SCORE, RELATED_PER_MEMO, Organizer  # the window's and the CLI's rule
 from app.display import local_day
-from app.export import TAG_ROOT, ExportMemo, ExportResult, ExportSegment, ExportTheme, export_vault, theme_tags
+from app.export import (TAG_ROOT, ExportDigest, ExportMemo, ExportResult, ExportSegment, ExportTheme, export_vault,
+                        theme_tags)
 from organize import related as related_memos
 from storage import memos as store
 from storage import themes as org
 from storage import todos as stored_todos
 
 
-def export_library(db: sqlite_utils.Database, data_dir: Path, target: Path) -> ExportResult:
+def export_library(db: sqlite_utils.Database, data_dir: Path, target: Path, digest=None) -> ExportResult:
     """Write (or update) a vault in `target` with every transcribed memo, its theme and related memos.
 
     A note per theme at each level of the tree; a memo is listed in its most specific theme's note and tagged
     with that theme's nested tag (`musings/<broad theme>/<sub-theme>`)."""
     with _collector_paused():
-        return _export_library(db, data_dir, target)
+        return _export_library(db, data_dir, target, digest)
 
 
-def _export_library(db: sqlite_utils.Database, data_dir: Path, target: Path) -> ExportResult:
+def export_digest(digest) -> ExportDigest:
+    """app.digest.Digest as the export writes it (memo ids, the spoken days in words)."""
+    from app.display import said_times
+
+    period = digest.period
+    last = period.end - dt.timedelta(days=1)
+    return ExportDigest(
+        label=period.label, span=f"{period.start.day} {period.start:%b} – {last.day} {last:%b %Y}",
+        new=[(name, [m.id for m in memos]) for name, memos in digest.new_by_theme],
+        recurring=[[m.id for m in chain] for chain in digest.recurring],
+        said=[said_times(chain) for chain in digest.recurring],
+        grew=list(digest.grew), quiet=list(digest.quiet),
+        todos=[(t.text, t.due, t.memo_id) for t in digest.todos],
+        brought_back=digest.brought_back.id if digest.brought_back is not None else None)
+
+
+def _export_library(db: sqlite_utils.Database, data_dir: Path, target: Path, digest=None) -> ExportResult:
     themes = {t.id: t for t in org.list_themes(db)}
     done = store.list_memos(db, status=store.DONE)
     members: dict[int, list[int]] = {}  # theme id -> the memos directly in it
@@ -62,7 +80,9 @@ def _export_library(db: sqlite_utils.Database, data_dir: Path, target: Path) -> 
             near_duplicates=[other for other, score in related if is_near_duplicate(score)],
             todos=sorted(todos_of.get(memo.id, []), key=lambda todo: todo[2] is not None),
         ))
-    return export_vault(Path(target), memos, export_themes)
+    worth_writing = digest is not None and (digest.new_count or digest.todos or digest.recurring or digest.grew
+                                            or digest.quiet or digest.brought_back is not None)
+    return export_vault(Path(target), memos, export_themes, digest=export_digest(digest) if worth_writing else None)
 
 
 @contextlib.contextmanager
