@@ -242,6 +242,19 @@ class Musings:
                        key=lambda m: (m.recorded_at or "", m.id))
         return memos if len({local_day(m.recorded_at) for m in memos}) >= 2 else []
 
+    def recurring_ideas(self) -> dict[int, list[int]]:
+        """Every memo of an idea said on several days -> its chain's memo ids, oldest first, from the stored
+        related lists (organize.related.chains_from_lists: no all-pairs product)."""
+        from app.display import local_day
+        from organize.related import chains_from_lists
+        from storage import related as stored_related
+
+        db = self.db()
+        if "related" not in db.table_names():
+            return {}
+        days = {m.id: local_day(m.recorded_at) for m in store.list_memos(db, status=store.DONE)}
+        return chains_from_lists(stored_related.related_lists(db), days)
+
     def map_points(self):
         """Every embedded memo placed on the theme map (app.map_layout: the stored layout, kept across launches)."""
         from app.map_layout import load_map_points
@@ -391,7 +404,7 @@ class Musings:
 
         themes = self.themes()
         broad = {t.id: (t.parent_id or t.id) for t in themes}
-        queue = review_order(review.memos_in_state(self.db(), "new"), broad)[:limit]
+        queue = review_order(review.memos_in_state(self.db(), "new"), broad, set(self.recurring_ideas()))[:limit]
         paths = {t.id: self.theme_path(t.id, themes) for t in themes}  # once per theme, not per memo
         return [ReviewItem(memo, list(paths.get(memo.theme_id, []))) for memo in queue]
 

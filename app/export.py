@@ -74,6 +74,8 @@ class ExportMemo:
     related: list[tuple[int, float]] = field(default_factory=list)  # (other memo id, similarity)
     near_duplicates: list[int] = field(default_factory=list)
     todos: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # (text, due day, done day)
+    said: str | None = None  # "Said 3 times: 1 Jan, 2 Jan, 3 Jan": the idea's chain across days
+    said_with: list[int] = field(default_factory=list)  # the chain's other memos, oldest first
 
 
 @dataclass
@@ -406,6 +408,9 @@ def _render_memo(
     if duplicates:
         links = ", ".join(f"[[{names[f'memo:{i}']}]]" for i in duplicates)
         lines += ["> [!warning] Possible duplicate", f"> This memo is nearly the same as {links}.", ""]
+    again = [i for i in memo.said_with if i in memos_by_id]
+    if memo.said and again:
+        lines += ["> [!note] " + _inline(memo.said), "> " + ", ".join(f"[[{names[f'memo:{i}']}]]" for i in again), ""]
     embed, link = audio_link
     lines += ["## Audio", ""]
     if embed:

@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlite_utils
 
 from app.organizer import RELATED_MIN_SCORE, RELATED_PER_MEMO, Organizer  # the window's and the CLI's rule
-from app.display import local_day
+from app.display import local_day, said_times
 from app.export import (TAG_ROOT, ExportDigest, ExportMemo, ExportResult, ExportSegment, ExportTheme, export_vault,
                         theme_tags)
 from organize import related as related_memos
@@ -30,8 +30,6 @@ def export_library(db: sqlite_utils.Database, data_dir: Path, target: Path, dige
 
 def export_digest(digest) -> ExportDigest:
     """app.digest.Digest as the export writes it (memo ids, the spoken days in words)."""
-    from app.display import said_times
-
     period = digest.period
     last = period.end - dt.timedelta(days=1)
     return ExportDigest(
@@ -60,8 +58,12 @@ def _export_library(db: sqlite_utils.Database, data_dir: Path, target: Path, dig
         for todo in stored_todos.todos(db, include_done=True):
             ticked = local_day(todo.done_at) if todo.done_at else None
             todos_of.setdefault(todo.memo_id, []).append((todo.text, todo.due, ticked and ticked.isoformat()))
+    days = {memo.id: local_day(memo.recorded_at) for memo in done}
+    chains = related_memos.chains_from_lists(related_of, days)  # ideas said on several days
+    by_id = {memo.id: memo for memo in done}
     memos = []
     for memo in done:
+        chain = chains.get(memo.id, [])
         related = [(other, round(score, 2)) for other, score in related_of.get(memo.id, ())
                    if score >= RELATED_MIN_SCORE]
         theme = themes.get(memo.theme_id)
@@ -79,6 +81,8 @@ def _export_library(db: sqlite_utils.Database, data_dir: Path, target: Path, dig
             related=related,
             near_duplicates=[other for other, score in related if is_near_duplicate(score)],
             todos=sorted(todos_of.get(memo.id, []), key=lambda todo: todo[2] is not None),
+            said=said_times([by_id[i] for i in chain]) if chain else None,
+            said_with=[i for i in chain if i != memo.id],
         ))
     worth_writing = digest is not None and (digest.new_count or digest.todos or digest.recurring or digest.grew
                                             or digest.quiet or digest.brought_back is not None)

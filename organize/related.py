@@ -98,3 +98,35 @@ def chain(vectors: np.ndarray, index: int, threshold: float = CHAIN_MIN, limit: 
         found += nxt
         frontier = nxt
     return found
+
+
+def chains_from_lists(lists: dict[int, list[tuple[int, float]]], days: dict[int, object],
+                      threshold: float = CHAIN_MIN) -> dict[int, list[int]]:
+    """Recurring ideas for a whole library at once, from each memo's stored nearest memos (no all-pairs
+    product): memos linked at `threshold` or more, joined into chains; memo id -> its chain (ids, oldest day
+    first) for every memo in a chain that spans two days or more. `days`: memo id -> its day."""
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
+            x = parent[x]
+        return x
+
+    for memo_id, found in lists.items():
+        for other, score in found:
+            if score >= threshold and memo_id in days and other in days:
+                parent.setdefault(memo_id, memo_id)
+                parent.setdefault(other, other)
+                a, b = root(memo_id), root(other)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for memo_id in parent:
+        groups.setdefault(root(memo_id), []).append(memo_id)
+    chains = {}
+    for members in groups.values():
+        if len({days[m] for m in members}) >= 2 and len(members) <= CHAIN_MAX:
+            ordered = sorted(members, key=lambda m: (str(days[m]), m))
+            chains.update({m: ordered for m in members})
+    return chains

@@ -615,6 +615,9 @@ class MainWindow(QMainWindow):
         self.runner.run(lambda: self.library.related(memo_id), name="related",
                         on_success=lambda found: self.memo_view.show_related(memo_id, found),
                         on_failure=lambda message, error: None)
+        self.runner.run(lambda: self.library.recurrence(memo_id), name="said before",
+                        on_success=lambda chain: self.memo_view.show_recurrence(memo_id, chain),
+                        on_failure=lambda message, error: None)
 
     def reveal_memo(self, memo_id: int) -> None:
         """Open a memo from elsewhere (related, map, a new recording): show it in the list if it is hidden."""

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QLabel, QLineEdit, QListW
 
 from app.gui.segment_edit import PassageEditor
 from app.gui.sidebar import group_tree, theme_label
-from app.display import memo_title, shown_datetime
+from app.display import memo_title, said_times, shown_datetime
 from app.gui.player import SKIP_SECONDS, AudioPlayer, PlayerBar  # noqa: F401  (AudioPlayer: its old home)
 from app.gui.widgets import clock
 from audio.recorded_time import describe_source
@@ -334,6 +334,12 @@ class MemoView(QWidget):
         layout.addWidget(self.controls)
         layout.addWidget(self.transcript, 1)
         layout.addWidget(QLabel("Related ideas"))
+        # "Said 3 times: 3 Mar, 9 Apr, 2 Jun": the same idea recorded on other days (Musings.recurrence)
+        self.recurrence = QLabel()
+        self.recurrence.setStyleSheet("color: #92400e")
+        self.recurrence.setWordWrap(True)
+        self.recurrence.hide()
+        layout.addWidget(self.recurrence)
         layout.addWidget(self.related)
         self.show_memo(None, [], [], [])
 
@@ -364,11 +370,21 @@ class MemoView(QWidget):
         self.theme.setCurrentIndex(max(index, 0))
         self.transcript.set_segments(segments, terms)
         self.related.clear()
+        if another:
+            self.recurrence.hide()
         self._show_audio(reset=another)
 
     def clear(self) -> None:
         """Show no memo (an empty search, say)."""
         self.show_memo(None, [], [], [])
+
+    def show_recurrence(self, memo_id: int, chain) -> None:
+        """The days this idea was said on, when it was said on more than one."""
+        if self.memo is None or self.memo.id != memo_id:
+            return
+        self.recurrence.setText(said_times(chain) if chain else "")
+        self.recurrence.setToolTip("\n".join(memo_title(m) for m in chain))
+        self.recurrence.setVisible(bool(chain))
 
     def show_related(self, memo_id: int, related) -> None:
         if self.memo is None or self.memo.id != memo_id:

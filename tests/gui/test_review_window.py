@@ -54,3 +54,27 @@ def test_review_lists_the_new_memos_and_the_keys_work_through_them(tree_window, 
     wait_idle(qtbot, window)
     done = [m for m in window.memos if m.review_state == "done"]
     assert len(done) == 1 and review_count(window) == len(queue) - 2
+
+
+def test_the_memo_view_says_when_an_idea_was_said_before(qtbot, tmp_path, gui_env):
+    from app.core import Musings
+    from storage.db import open_database
+    from tests.app.test_organizer import add_transcribed
+    from tests.app.test_recurrence import TEXTS
+    from tests.gui.conftest import open_window
+
+    data_dir = tmp_path / "data"
+    ids = add_transcribed(open_database(data_dir), TEXTS)  # 1 … 5 January; the first three: one idea
+    core = Musings(data_dir)
+    core.organizer().organize_new()
+    core.shutdown()
+    window = open_window(qtbot, data_dir, gui_env)
+    wait_idle(qtbot, window)
+    window.reveal_memo(ids[1])
+    wait_idle(qtbot, window)
+    view = window.memo_view
+    assert view.recurrence.isVisibleTo(window) and view.recurrence.text() == "Said 3 times: 1 Jan, 2 Jan, 3 Jan"
+    window.reveal_memo(ids[4])  # said once
+    wait_idle(qtbot, window)
+    assert not view.recurrence.isVisibleTo(window)
+    window.close()
