@@ -28,7 +28,8 @@ from app.gui.record_panel import RecordPanel
 from app.gui.recording import RecordingDriver
 from app.gui.settings import Preferences, SettingsStore
 from app.gui.settings_dialog import SettingsDialog
-from app.gui.sidebar import ALL, RECENT, RECENT_DAYS, REVIEW, TRASH, UNSORTED, ThemeList, is_theme_key
+from app.gui.sidebar import ALL, RECENT, RECENT_DAYS, REVIEW, TODOS, TRASH, UNSORTED, ThemeList, is_theme_key
+from app.gui.todo_list import TodoList
 from app.review import review_order
 from app.gui.theme_map import ThemeMap
 from app.gui.widgets import MessageBar, UndoToast, app_icon
@@ -111,6 +112,10 @@ class MainWindow(QMainWindow):
         self.list_stack = QStackedWidget()
         self.list_stack.addWidget(self.memo_list)
         self.list_stack.addWidget(self.empty_state)
+        self.todo_list = TodoList()  # the To-dos entry of the sidebar shows it in place of the memo list
+        self.list_stack.addWidget(self.todo_list)
+        self.todo_list.ticked.connect(self.tick_todo)
+        self.todo_list.open_requested.connect(self._open_todo)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.list_stack, "List")
         self.tabs.addTab(self.theme_map, "Theme map")
@@ -406,6 +411,8 @@ class MainWindow(QMainWindow):
         self._offer_joins(joins)
         self.show_list()
         self._after_change()
+        self.runner.run(lambda: len(self.library.todos()), name="count the to-dos",
+                        on_success=self.themes.set_open_todos, on_failure=lambda message, error: None)
 
     def _count_memos(self) -> None:
         """How many memos are recent and unsorted (kept up to date by _memos_changed between full reads)."""
@@ -562,6 +569,9 @@ class MainWindow(QMainWindow):
         return belongs and bool(filter_by_date([memo], self.date_filter.currentData()))
 
     def show_list(self) -> None:
+        if self.search_results is None and self.themes.current_key() == TODOS:
+            self._show_todos()
+            return
         memos = self.visible_memos()
         self.memo_list.showing_trash = self.search_results is None and self.themes.current_key() == TRASH
         if self.search_results is not None:
@@ -575,6 +585,30 @@ class MainWindow(QMainWindow):
         else:
             self.memo_list.show_memos(memos)
         self._show_caption(len(memos))
+
+    def _show_todos(self) -> None:
+        """The To-do list: every to-do the memos say, open ones first by due day, done ones struck through."""
+        def show(todos) -> None:
+            if self.themes.current_key() != TODOS or self.search_results is not None:
+                return  # the user went elsewhere meanwhile
+            titles = {m.id: memo_title(m) for m in self.memos}
+            self.todo_list.show_todos(todos, titles)
+            open_count = sum(t.done_at is None for t in todos)
+            self.themes.set_open_todos(open_count)
+            self.list_caption.setText(f"{open_count} open to-do{'s' * (open_count != 1)}"
+                                      if todos else "No to-dos: say “remind me to…” in a memo")
+            self.list_stack.setCurrentWidget(self.todo_list)
+
+        self.runner.run(lambda: self.library.todos(include_done=True), name="to-dos", on_success=show,
+                        on_failure=lambda message, error: self.show_error(f"Could not read the to-dos: {message}"))
+
+    def tick_todo(self, todo_id: int, done: bool) -> None:
+        self._write("tick the to-do", self.library.set_todo_done, todo_id, done)
+
+    def _open_todo(self, memo_id: int, seconds: float) -> None:
+        """Open the memo a to-do is in and play it from where the to-do is said."""
+        self.open_memo(memo_id)
+        self.memo_view.play_from(seconds)
 
     def _show_caption(self, count: int) -> None:
         self._show_empty_state(count)

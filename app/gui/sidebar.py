@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QInputDialog, QMen
 from app.gui.memo_list import MEMO_IDS_MIME, memo_ids_from_mime
 from app.gui.widgets import menu_text
 
-ALL, RECENT, UNSORTED, TRASH, REVIEW = "all", "recent", "unsorted", "trash", "review"
+ALL, RECENT, UNSORTED, TRASH, REVIEW, TODOS = "all", "recent", "unsorted", "trash", "review", "todos"
 KEY_ROLE = Qt.ItemDataRole.UserRole
 RECENT_DAYS = 7
 THEME_ID_MIME = "application/x-musings-theme-id"
@@ -80,6 +80,7 @@ class ThemeList(QTreeWidget):
         self._collapsed: set[int] = set()  # broad themes the user folded (kept across refreshes)
         self._hinted: QTreeWidgetItem | None = None
         self.selected_memo_ids = lambda: []  # the memo list's selection, for "New theme from the selected memos"
+        self._open_todos = 0
 
     # -- filling ---------------------------------------------------------------------------------
 
@@ -91,7 +92,8 @@ class ThemeList(QTreeWidget):
         self.clear()
         self.themes = list(themes)
         for label, item_key, count in [("All memos", ALL, total), (f"Recent ({RECENT_DAYS} days)", RECENT, recent),
-                                       ("Unsorted", UNSORTED, unsorted), ("Review", REVIEW, to_review)]:
+                                       ("Unsorted", UNSORTED, unsorted), ("Review", REVIEW, to_review),
+                                       ("To-dos", TODOS, self._open_todos)]:
             item = self._add(self.invisibleRootItem(), label, count, item_key, bold=True)
             if item_key == REVIEW:
                 item.setToolTip(NAME, "Memos you have not looked at since they came in: keep (K), mark done (D) "
@@ -111,6 +113,13 @@ class ThemeList(QTreeWidget):
                 trash.setForeground(column, COUNT_COLOUR)
         self.blockSignals(False)
         self.select_key(key if key is not None and self.item_for(key) is not None else ALL, emit=False)
+
+    def set_open_todos(self, count: int) -> None:
+        """The To-dos entry's count (read in a job of its own, after the library)."""
+        self._open_todos = count
+        item = self.item_for(TODOS)
+        if item is not None:
+            item.setText(COUNT, str(count))
 
     def _add(self, parent: QTreeWidgetItem, name: str, count: int, key, bold: bool = False,
              theme: bool = False) -> QTreeWidgetItem:

@@ -258,6 +258,7 @@ def test_words_answer_at_once_while_the_embedding_model_loads_then_meaning_joins
 
 def test_a_closed_window_starts_no_more_background_work(window, qtbot):
     ran = []
+    wait_idle(qtbot, window)  # what the launch started (the library read, the to-dos counted) has finished
     window.close()
     # Timers and late signals may still fire while the app quits: nothing starts, nothing raises.
     assert not window._refresh_soon.isActive() and not window._search_timer.isActive()
