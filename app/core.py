@@ -440,6 +440,12 @@ class Musings:
         return build_digest(period, store.list_memos(self.db(), status=store.DONE), broad_name, self.recurrence,
                             self.todos())
 
+    def timeline(self):
+        """Memos per broad theme per ISO week, from the first memo's week to the last's (app.timeline)."""
+        from app.timeline import timeline
+
+        return timeline(store.list_memos(self.db(), status=store.DONE), self.themes())
+
     # -- spoken to-dos --------------------------------------------------------------------------------
 
     def todos(self, *, include_done: bool = False) -> list:

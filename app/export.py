@@ -1,7 +1,7 @@
 """Export memos as a Markdown vault that opens in Obsidian and Logseq.
 
 One note per memo, one per theme (a broad theme's note links its sub-themes' notes, a sub-theme's
-note its parent's), and an index note; a memo's tags carry its theme as a nested tag
+note its parent's), and an index note (with `timeline.png`, memos per theme per week); a memo's tags carry its theme as a nested tag
 (`musings/robotics/robot-hand`, see `theme_tags`). Re-export is incremental: the exporter
 keeps a manifest of the files it owns (with content hashes) and writes a file only when its
 content changed, so a second run with the same input touches nothing. Files the user wrote,
@@ -16,12 +16,14 @@ import operator
 import os
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote
 
 from app.display import local_day
+from app.timeline import Timeline, timeline, timeline_png
 from app.export_files import (
     MANIFEST_NAME, FolderLock, Manifest, Owned, VaultFiles, remove_temporary_files, seal, write_manifest,
 )
@@ -35,6 +37,7 @@ __all__ = ["MANIFEST_NAME", "ExportMemo", "ExportResult", "ExportSegment", "Expo
            "theme_tags"]
 
 INDEX_STEM = "Musings index"
+TIMELINE_STEM = "timeline"  # timeline.png, embedded in the index
 TODOS_STEM = "To-dos"  # every memo's to-dos, as Obsidian Tasks lines
 AUDIO_DIR = "audio"
 MAX_STEM_BYTES = 120
@@ -531,8 +534,10 @@ def _by_name(themes: list[ExportTheme]) -> list[ExportTheme]:
 def _render_index(
     names: dict[str, str], memos: list[ExportMemo], themes: list[ExportTheme], memos_by_id: dict[int, ExportMemo],
     subthemes_of: dict[int, list[ExportTheme]], days: dict[int, str | None],
+    picture: tuple[str, Timeline] | None = None,
 ) -> str:
-    """The index: the theme tree (broad themes by name, each with its sub-themes beneath), then every memo."""
+    """The index: the theme tree (broad themes by name, each with its sub-themes beneath), the timeline's
+    picture (`picture`: its file and the timeline), then every memo."""
     fields = [("musings_index", "true"), ("title", _yaml_str(names["index"]))]
     lines = [_front_matter(fields), "# Musings index", "", "## Themes", ""]
     nested = {sub.id for subs in subthemes_of.values() for sub in subs}
@@ -542,12 +547,34 @@ def _render_index(
         lines += [f"    - [[{names[f'theme:{sub.id}']}]] ({_count([sub], memos_by_id)})" for sub in _by_name(subthemes)]
     if not themes:
         lines.append("_No themes yet._")
+    if picture is not None:
+        rel, line = picture
+        first, last = line.weeks[0], line.weeks[-1]
+        rows = ", ".join(f"{_inline(name)} ({int(count)})" for name, count in zip(line.rows, line.counts.sum(axis=1)))
+        lines += ["", "## Timeline", "", f"![[{rel}]]", "",
+                  f"Memos per theme per week, {first.day} {first:%b %Y} – {last.day} {last:%b %Y}; "
+                  f"rows from the top: {rows}."]
     lines += ["", "## Memos by date", ""]
     for memo in sorted(memos, key=lambda m: (m.recorded_at, m.id)):
         lines.append(f"- {days[memo.id] or '?'} [[{names[f'memo:{memo.id}']}]]")
     if not memos:
         lines.append("_No memos yet._")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _timeline(memos: list[ExportMemo], themes: list[ExportTheme]) -> Timeline:
+    """app.timeline of the exported memos, each in the theme whose note lists it."""
+    theme_of = {memo_id: theme.id for theme in sorted(themes, key=lambda t: t.id) for memo_id in theme.memo_ids}
+    placed = [SimpleNamespace(id=m.id, recorded_at=m.recorded_at, theme_id=theme_of.get(m.id)) for m in memos]
+    return timeline(placed, themes)
+
+
+def _picture_names() -> Iterator[str]:
+    yield f"{TIMELINE_STEM}.png"
+    n = 2
+    while True:  # a picture of the user's own holds the plain name
+        yield f"{TIMELINE_STEM} ({n}).png"
+        n += 1
 
 
 def _audio_link(memo: ExportMemo, target: Path, copied_rel: str | None) -> tuple[str, str]:
@@ -679,7 +706,15 @@ def _export(
         parent = themes_by_id[parents[theme.id]] if parents[theme.id] is not None else None
         content = _render_theme(theme, names, memos_by_id, parent, subthemes_of.get(theme.id, []), days)
         notes[f"{names[f'theme:{theme.id}']}.md"] = (f"theme:{theme.id}", content)
-    notes[f"{names['index']}.md"] = ("index", _render_index(names, memos, themes, memos_by_id, subthemes_of, days))
+    line = _timeline(memos, themes)
+    picture = None  # the index embeds the timeline's picture (a file the manifest owns, like a note)
+    if line.weeks:
+        data = timeline_png(line)
+        picture_digest = _sha256(data)
+        picture = next(rel for rel in _picture_names() if vault.available(rel, "timeline", picture_digest))
+        plan(picture, "timeline", picture_digest, data=data)
+    notes[f"{names['index']}.md"] = ("index", _render_index(names, memos, themes, memos_by_id, subthemes_of, days,
+                                                            (picture, line) if picture else None))
     if "todos" in names:
         notes[f"{names['todos']}.md"] = ("todos", _render_todos(names, memos))
     if week is not None:

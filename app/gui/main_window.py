@@ -32,6 +32,7 @@ from app.gui.sidebar import ALL, RECENT, RECENT_DAYS, REVIEW, TODOS, TRASH, UNSO
 from app.gui.todo_list import TodoList
 from app.review import review_order
 from app.gui.theme_map import ThemeMap
+from app.gui.timeline_view import TimelinePanel
 from app.gui.widgets import MessageBar, UndoToast, app_icon
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self.themes.setMinimumWidth(180)
         self.memo_list = MemoList()
         self.theme_map = ThemeMap()
+        self.timeline = TimelinePanel()
         self.date_filter = QComboBox()
         for label, days in DATE_FILTERS:
             self.date_filter.addItem(label, days)
@@ -119,7 +121,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.list_stack, "List")
         self.tabs.addTab(self.theme_map, "Theme map")
-        self.tabs.currentChanged.connect(lambda _: self._load_map_if_shown())
+        self.tabs.addTab(self.timeline, "Timeline")
+        self.tabs.currentChanged.connect(lambda _: (self._load_map_if_shown(), self._load_timeline_if_shown()))
         middle = QWidget()
         middle_layout = QVBoxLayout(middle)
         middle_layout.setContentsMargins(0, 0, 0, 0)
@@ -192,6 +195,8 @@ class MainWindow(QMainWindow):
         self.memo_view.segment_edited.connect(self.edit_segment)
         self.memo_view.player.failed.connect(self.show_error)
         self.theme_map.memo_clicked.connect(self.reveal_memo)
+        self.timeline.cell_clicked.connect(self._show_timeline_cell)
+        self.timeline.memo_list.memo_selected.connect(self.open_memo)
         self._build_menus()
         self._install_shortcuts()
         self.tray = self._build_tray()
@@ -439,6 +444,8 @@ class MainWindow(QMainWindow):
                 self.open_memo(fresh.id, keep_player=True)
         self._map_dirty = True
         self._load_map_if_shown()
+        self.timeline.stale = True
+        self._load_timeline_if_shown()
         self.refreshed.emit()
 
     def _memos_changed(self, memo_ids: list[int]) -> None:
@@ -915,6 +922,30 @@ class MainWindow(QMainWindow):
 
         self.runner.run(self.library.map_points, name="theme map",
                         on_success=done, on_failure=failed)
+
+    def _load_timeline_if_shown(self) -> None:
+        """The timeline read again in a job when its tab is shown and the library changed (one job at a time)."""
+        if self.tabs.currentWidget() is not self.timeline or not self.timeline.stale or self.timeline.reading:
+            return
+        self.timeline.stale, self.timeline.reading = False, True
+        self.timeline.view.set_loading(True)
+
+        def done(line) -> None:
+            self.timeline.reading = False
+            self.timeline.set_timeline(line)
+            self._load_timeline_if_shown()  # the library changed while it was read
+
+        def failed(message, error) -> None:
+            self.timeline.reading = False
+            self.timeline.view.set_loading(False)
+            self.show_error(f"Timeline: {message}")
+
+        self.runner.run(self.library.timeline, name="timeline", on_success=done, on_failure=failed)
+
+    def _show_timeline_cell(self, memo_ids: list[int]) -> None:
+        """A timeline cell clicked: its memos listed under the timeline."""
+        wanted = set(memo_ids)
+        self.timeline.show_cell_memos([m for m in self.memos if m.id in wanted])
 
     # -- import -----------------------------------------------------------------------------------
 

@@ -85,13 +85,13 @@ def memo_notes(folder: Path) -> dict[int, Path]:
 
 
 def assert_links_resolve(folder: Path) -> None:
-    """Every [[link]] in a note's body names an existing note or audio copy."""
+    """Every [[link]] in a note's body names an existing note, audio copy or picture (the index's timeline.png)."""
     stems = {p.stem for p in folder.glob("*.md")}
     for path in folder.glob("*.md"):
         text = path.read_text(encoding="utf-8")
         body = text[text.index("\n---\n", 4) + 5:] if text.startswith("---\n") else text
         for target in WIKILINK.findall(body):
-            if target.startswith("audio/"):
+            if target.startswith("audio/") or target.endswith(".png"):
                 assert (folder / target).is_file(), f"{path.name} embeds missing {target}"
             else:
                 assert target in stems, f"{path.name} links to missing [[{target}]]"
@@ -109,7 +109,8 @@ def test_export_writes_a_vault_that_parses_and_links(vault, collection):
     assert sorted(p.name for p in (vault / "audio").iterdir()) == ["musings-1.mp3", "musings-2.m4a", "musings-3.mp3"]
     assert (vault / "audio/musings-2.m4a").read_bytes() == (DATA / "formats/format_test.m4a").read_bytes()
     assert (vault / MANIFEST_NAME).is_file()
-    assert len(result.written) == 9 and result.unchanged == 0 and not result.removed and not result.skipped_user_files
+    # 6 notes, 3 audio copies and the index's timeline.png
+    assert len(result.written) == 10 and result.unchanged == 0 and not result.removed and not result.skipped_user_files
 
     meta = front_matter(vault / "Grocery list eggs milk.md")
     assert meta["musings_id"] == 2
@@ -147,7 +148,7 @@ def test_reexport_with_the_same_input_changes_nothing(vault, collection):
 
     assert snapshot(vault) == before
     assert result.written == [] and result.removed == [] and result.skipped_user_files == []
-    assert result.unchanged == 9
+    assert result.unchanged == 10  # with timeline.png
 
 
 def test_changed_transcript_rewrites_only_that_note(vault, collection):
@@ -412,7 +413,7 @@ def test_deleted_note_and_audio_copy_are_made_again_and_untouched_files_are_not_
 
     monkeypatch.setattr(app.export_files, "hash_file", no_reading)
     result = export_vault(vault, memos, themes)
-    assert result.written == [] and result.unchanged == 9 and snapshot(vault) == after
+    assert result.written == [] and result.unchanged == 10 and snapshot(vault) == after  # 10: with timeline.png
 
 
 def test_fast_paths_for_ascii_names_follow_the_general_rules():
