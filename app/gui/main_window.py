@@ -220,9 +220,38 @@ class MainWindow(QMainWindow):
         watched folders and USB recorders (app.intake; another Musings already watching keeps doing it)."""
         self.recording.preload()
         self._start_intake()
+        self._offer_digest()
         # The embedding model loads with the first search or import instead (the window that is only
         # recorded with never holds it).
         self._start_instance_server()
+
+    def _offer_digest(self) -> None:
+        """On the first start of a week: last week's digest in the message bar (new ideas, ideas said again, open
+        to-dos, one kept idea brought back), once; the full one is `musings digest` or the export's note."""
+        import datetime as dt
+
+        last_week = dt.date.today() - dt.timedelta(days=7)
+        label = "{}-W{:02d}".format(*last_week.isocalendar()[:2])
+        if self.settings.value("digest/last_shown") == label:
+            return
+
+        def show(digest) -> None:
+            self.settings.set_value("digest/last_shown", label)
+            if not digest.new_count and not digest.todos and digest.brought_back is None:
+                return
+            parts = [f"{digest.new_count} new memo{'s' * (digest.new_count != 1)}"]
+            if digest.new_by_theme:
+                parts[0] += " (" + ", ".join(f"{name} {len(memos)}" for name, memos in digest.new_by_theme[:3]) + ")"
+            if digest.recurring:
+                parts.append(f"{len(digest.recurring)} idea{'s' * (len(digest.recurring) != 1)} said again")
+            if digest.todos:
+                parts.append(f"{len(digest.todos)} open to-do{'s' * (len(digest.todos) != 1)}")
+            if digest.brought_back is not None:
+                parts.append(f"an idea you kept: “{memo_title(digest.brought_back)}”")
+            self.message_bar.show_message(f"Last week ({digest.period.label}): " + "; ".join(parts) + ".", "info")
+
+        self.runner.run(lambda: self.library.digest("week", last_week), name="last week's digest", on_success=show,
+                        on_failure=lambda message, error: None)
 
     def _start_instance_server(self) -> None:
         """Own the single-instance socket so `musings record --toggle` (e.g. a desktop hotkey) drives this window."""

@@ -78,3 +78,30 @@ def test_the_memo_view_says_when_an_idea_was_said_before(qtbot, tmp_path, gui_en
     wait_idle(qtbot, window)
     assert not view.recurrence.isVisibleTo(window)
     window.close()
+
+
+def test_the_first_start_of_a_week_shows_last_weeks_digest_once(qtbot, tmp_path, gui_env):
+    import datetime as dt
+
+    from app.core import Musings
+    from storage.db import open_database
+    from tests.app.test_digest import add
+    from tests.gui.conftest import open_window
+
+    data_dir = tmp_path / "data"
+    db = open_database(data_dir)
+    last_week = dt.date.today() - dt.timedelta(days=7)
+    add(db, 1, "remind me to order new running shoes before the marathon", last_week)
+    add(db, 2, "long run on sunday felt easy, keep the pace at five thirty", last_week)
+    Musings(data_dir).shutdown()
+    window = open_window(qtbot, data_dir, gui_env)
+    window._offer_digest()  # what start_background_work does after the window shows
+    wait_idle(qtbot, window)
+    label = "{}-W{:02d}".format(*last_week.isocalendar()[:2])
+    said = window.message_bar.text()
+    assert said.startswith(f"Last week ({label}): 2 new memos") and "1 open to-do" in said, said
+    window.message_bar.hide()
+    window._offer_digest()  # the next start that week: not again
+    wait_idle(qtbot, window)
+    assert window.message_bar.text() == ""
+    window.close()
