@@ -109,6 +109,9 @@ def pick_device(device: str) -> tuple[str, str]:
 @functools.lru_cache(maxsize=2)
 def load_whisper_model(location: str, device: str, compute_type: str):
     """One loaded model per (folder, device, precision) per process."""
+    from privacy import keep_libraries_quiet
+
+    keep_libraries_quiet()  # faster-whisper loads onnxruntime (its VAD): telemetry off first, whoever called
     from faster_whisper import WhisperModel
 
     try:

@@ -89,6 +89,9 @@ class Transcriber:
 
     def _transcribe_samples(self, samples: np.ndarray, offset: float, options: dict) -> Iterator[Segment]:
         # Imported here: `import app.cli` (and so the window's launch) must not pay for faster-whisper.
+        from privacy import keep_libraries_quiet
+
+        keep_libraries_quiet()  # the VAD runs on onnxruntime: telemetry off before it loads
         from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
 
         # The VAD runs once, here, exactly as faster-whisper's vad_filter would run it; its speech regions

@@ -40,6 +40,9 @@ def bundled_model_dir() -> Path:
 @functools.lru_cache(maxsize=1)
 def load_model():
     """The ONNX session and the tokenizer, once per process (the graph exported first if it never was)."""
+    from privacy import keep_libraries_quiet
+
+    keep_libraries_quiet()  # again where it loads: telemetry off whoever imported this module first
     import onnxruntime
     from tokenizers import Tokenizer
 

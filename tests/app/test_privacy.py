@@ -7,12 +7,15 @@ embedding child, not only Python's sockets. Each must make zero network attempts
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, run_musings
+from tests.conftest import DATA, ROOT, run_musings
 
 CLIPS = sorted((DATA / "speech" / "ljspeech").glob("*.wav"))
 
@@ -69,3 +72,21 @@ def test_the_window_sends_nothing_and_writes_only_in_its_folders(data_dir, tmp_p
     assert "1 transcribed" in events["import-finished"]["summary"]
     offline.assert_no_attempts()
     offline.assert_writes_only_in(data_dir)
+
+
+def test_onnxruntime_loads_with_its_telemetry_off_even_when_the_shell_turned_it_on(tmp_path):
+    """onnxruntime (the embedder and faster-whisper's VAD) queues telemetry under ~/.cache/Microsoft unless
+    ORT_DISABLE_TELEMETRY=1 is set before it loads: an inherited "0" must not turn it back on."""
+    home = tmp_path / "home"
+    home.mkdir()
+    code = ("import os, organize.embeddings as e, audio.models as m; e.load_model(); "
+            "import onnxruntime; print(os.environ['ORT_DISABLE_TELEMETRY'])")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "HOME": str(home), "ORT_DISABLE_TELEMETRY": "0"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"
+    assert not (home / ".cache" / "Microsoft").exists()
+    # the same import without Musings' packages in front writes its queue: the check above can fail
+    bare = subprocess.run([sys.executable, "-c", "import onnxruntime"], capture_output=True, timeout=300,
+                          env={**os.environ, "HOME": str(home), "ORT_DISABLE_TELEMETRY": "0"})
+    assert bare.returncode == 0 and (home / ".cache" / "Microsoft").exists()
