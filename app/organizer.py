@@ -90,6 +90,9 @@ class Organizer:
             self._themes_for_new_topics([memo_id for memo_id in topical if where[memo_id].theme_id is None])
         if todo:
             self.related_lists()  # the new memos' lists, and theirs in others' (the export reads them)
+            from app import todos as spoken
+
+            spoken.refresh(self.db)  # what the new memos say to do, read now (a few ms each), not at the next listing
         return len(todo)
 
     def _place(self, vectors: dict[int, np.ndarray]) -> None:
