@@ -252,7 +252,7 @@ class Musings:
         db = self.db()
         if "related" not in db.table_names():
             return {}
-        days = {m.id: local_day(m.recorded_at) for m in store.list_memos(db, status=store.DONE)}
+        days = {memo_id: local_day(when) for memo_id, when in store.recorded_times(db).items()}
         return chains_from_lists(stored_related.related_lists(db), days)
 
     def map_points(self):

@@ -303,6 +303,11 @@ def list_memos(db: sqlite_utils.Database, *, status: str | None = None, limit: i
     return _memos(db.execute(sql, params))
 
 
+def recorded_times(db: sqlite_utils.Database) -> dict[int, str]:
+    """When each transcribed memo not in the trash was recorded (UTC text), by id: one narrow query."""
+    return dict(db.execute("SELECT id, recorded_at FROM memos WHERE status = 'done' AND deleted_at IS NULL"))
+
+
 def memo_headers(db: sqlite_utils.Database) -> list[Memo]:
     """Every memo as `list_memos` gives it, but with only the start of its transcript (HEADER_CHARS, leading
     space dropped): enough to title it; 20,000 whole transcripts are tens of MB a map or a count does not need."""
