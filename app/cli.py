@@ -14,7 +14,6 @@ if __name__ == "__main__":  # `python -m app.cli`: through the same entry as `mu
     sys.exit(_entry())
 
 import argparse
-import datetime as dt
 import json
 import logging
 import os
@@ -393,7 +392,7 @@ def cmd_digest(args, data_dir: Path) -> int:
     memo_json = (lambda m: {"memo_id": m.id, "title": m.title, "recorded_at": m.recorded_at})  # noqa: E731
     if args.json:
         _print_json({"period": period.label, "start": period.start.isoformat(),
-                     "end": (period.end - dt.timedelta(days=1)).isoformat(),
+                     "end": period.last.isoformat(),
                      "new": [{"theme": name, "memos": [memo_json(m) for m in memos]}
                              for name, memos in digest.new_by_theme],
                      "recurring": [[memo_json(m) for m in chain] for chain in digest.recurring],
@@ -402,7 +401,7 @@ def cmd_digest(args, data_dir: Path) -> int:
                      "todos": [{"id": t.id, "memo_id": t.memo_id, "text": t.text, "due": t.due} for t in digest.todos],
                      "brought_back": memo_json(digest.brought_back) if digest.brought_back else None})
         return 0
-    last = period.end - dt.timedelta(days=1)
+    last = period.last
     print(f"Digest {period.label} ({period.start:%d %b} – {last:%d %b %Y}): "
           f"{digest.new_count} new memo{'s' * (digest.new_count != 1)}")
     if digest.new_by_theme:

@@ -229,18 +229,27 @@ class Musings:
     def recurrence(self, memo_id: int) -> list[store.Memo]:
         """The same idea said on other days: this memo's chain (organize.related.chain: memos at least "very
         close", and theirs), oldest first; [] unless it spans two days or more."""
+        self.memo(memo_id)
+        return self._chains_among(store.list_memos(self.db(), status=store.DONE))(memo_id)
+
+    def _chains_among(self, memos: list[store.Memo]):
+        """memo id -> its chain among `memos` (Musings.recurrence), the vectors read once for every call."""
         from app.display import local_day
         from organize.embeddings import MODEL_NAME
         from organize.related import chain
 
-        self.memo(memo_id)
         ids, vectors = org.load_embeddings(self.db(), MODEL_NAME)
-        if memo_id not in ids:
-            return []
-        memos = [store.get_memo(self.db(), ids[row]) for row in chain(vectors, ids.index(memo_id))]
-        memos = sorted((m for m in memos if m is not None and m.deleted_at is None),
-                       key=lambda m: (m.recorded_at or "", m.id))
-        return memos if len({local_day(m.recorded_at) for m in memos}) >= 2 else []
+        row_of = {memo_id: row for row, memo_id in enumerate(ids)}
+        by_id = {memo.id: memo for memo in memos}
+
+        def chain_of(memo_id: int) -> list[store.Memo]:
+            if memo_id not in row_of:
+                return []
+            found = sorted((by_id[ids[row]] for row in chain(vectors, row_of[memo_id]) if ids[row] in by_id),
+                           key=lambda m: (m.recorded_at or "", m.id))
+            return found if len({local_day(m.recorded_at) for m in found}) >= 2 else []
+
+        return chain_of
 
     def recurring_ideas(self) -> dict[int, list[int]]:
         """Every memo of an idea said on several days -> its chain's memo ids, oldest first, from the stored
@@ -403,7 +412,7 @@ class Musings:
         from storage import review
 
         themes = self.themes()
-        broad = {t.id: (t.parent_id or t.id) for t in themes}
+        broad = org.broad_of(themes)
         queue = review_order(review.memos_in_state(self.db(), "new"), broad, set(self.recurring_ideas()))[:limit]
         paths = {t.id: self.theme_path(t.id, themes) for t in themes}  # once per theme, not per memo
         return [ReviewItem(memo, list(paths.get(memo.theme_id, []))) for memo in queue]
@@ -427,18 +436,16 @@ class Musings:
 
     def digest(self, kind: str = "week", day=None):
         """What the week (ISO, Monday to Sunday) or month holding `day` (default: today) held: app.digest."""
-        import datetime as dt
-
         from app.digest import build_digest, period_of
 
         if kind not in ("week", "month"):
             raise Refused(f"a digest is of a week or a month, not {kind!r}")
         themes = self.themes()
-        by_id = {t.id: t for t in themes}
-        broad_name = {t.id: by_id[t.parent_id].name if t.parent_id in by_id else t.name for t in themes}
+        names = {t.id: t.name for t in themes}
+        broad_name = {theme_id: names[broad] for theme_id, broad in org.broad_of(themes).items()}
         period = period_of(day or dt.date.today(), kind)
-        return build_digest(period, store.list_memos(self.db(), status=store.DONE), broad_name, self.recurrence,
-                            self.todos())
+        memos = store.list_memos(self.db(), status=store.DONE)
+        return build_digest(period, memos, broad_name, self._chains_among(memos), self.todos())
 
     def timeline(self):
         """Memos per broad theme per ISO week, from the first memo's week to the last's (app.timeline)."""

@@ -23,6 +23,11 @@ class Period:
     end: dt.date  # the day after the last
 
     @property
+    def last(self) -> dt.date:
+        """Its last day."""
+        return self.end - dt.timedelta(days=1)
+
+    @property
     def label(self) -> str:
         if self.kind == "week":
             year, week, _ = self.start.isocalendar()

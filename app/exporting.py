@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import gc
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +30,7 @@ def export_library(db: sqlite_utils.Database, data_dir: Path, target: Path, dige
 def export_digest(digest) -> ExportDigest:
     """app.digest.Digest as the export writes it (memo ids, the spoken days in words)."""
     period = digest.period
-    last = period.end - dt.timedelta(days=1)
+    last = period.last
     return ExportDigest(
         label=period.label, span=f"{period.start.day} {period.start:%b} – {last.day} {last:%b %Y}",
         new=[(name, [m.id for m in memos]) for name, memos in digest.new_by_theme],

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.display import local_day
+from storage.themes import broad_of as broad_theme_of
 
 UNSORTED = "Unsorted"
 UNSORTED_RGB = (156, 163, 175)  # app.gui.theme_map.UNSORTED_COLOUR
@@ -50,11 +51,7 @@ def timeline(memos, themes) -> Timeline:
     """`memos`: objects with id, recorded_at (stored UTC time) and theme_id (most specific theme or None);
     `themes`: objects with id, name and parent_id. Memos without a readable time are left out; a broad theme
     with no memos has no row."""
-    broad_of = {t.id: t.id for t in themes}
-    ids = set(broad_of)
-    for t in themes:
-        if t.parent_id is not None and t.parent_id in ids:
-            broad_of[t.id] = t.parent_id
+    broad_of = broad_theme_of(themes)
     names = {t.id: t.name for t in themes}
     rank = {theme_id: i for i, theme_id in enumerate(sorted(t.id for t in themes if broad_of[t.id] == t.id))}
     placed = []  # (memo id, day, broad theme or None)

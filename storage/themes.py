@@ -205,6 +205,13 @@ def theme_tree(db: sqlite_utils.Database) -> list[tuple[ThemeRecord, list[ThemeR
     return [(top, [t for t in themes if t.parent_id == top.id]) for top in themes if top.parent_id is None]
 
 
+def broad_of(themes: list) -> dict[int, int]:
+    """Each theme's broad theme (itself for a broad theme), by id; a parent that is not among `themes` counts as
+    none. `themes`: anything with id and parent_id."""
+    ids = {t.id for t in themes}
+    return {t.id: t.parent_id if t.parent_id in ids else t.id for t in themes}
+
+
 def theme_path(themes: list[ThemeRecord], theme_id: int | None) -> list[str]:
     """The names from the broad theme down to `theme_id` ([] for Unsorted)."""
     by_id = {t.id: t for t in themes}

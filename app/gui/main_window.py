@@ -230,8 +230,10 @@ class MainWindow(QMainWindow):
         to-dos, one kept idea brought back), once; the full one is `musings digest` or the export's note."""
         import datetime as dt
 
+        from app.digest import period_of
+
         last_week = dt.date.today() - dt.timedelta(days=7)
-        label = "{}-W{:02d}".format(*last_week.isocalendar()[:2])
+        label = period_of(last_week).label
         if self.settings.value("digest/last_shown") == label:
             return
 

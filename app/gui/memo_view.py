@@ -456,9 +456,6 @@ class MemoView(QWidget):
         else:
             self.player.play(path, self.at)
 
-    def _toggle_play(self) -> None:  # the old name
-        self.toggle_play()
-
     def seek(self, seconds: float) -> None:
         """Play from `seconds` when playing; when paused or stopped, the next play starts there."""
         if not self.has_audio():
