@@ -230,23 +230,30 @@ class Musings:
         """The same idea said on other days: this memo's chain (organize.related.chain: memos at least "very
         close", and theirs), oldest first; [] unless it spans two days or more."""
         self.memo(memo_id)
-        return self._chains_among(store.list_memos(self.db(), status=store.DONE))(memo_id)
+        return self._chains_among()(memo_id)
 
-    def _chains_among(self, memos: list[store.Memo]):
-        """memo id -> its chain among `memos` (Musings.recurrence), the vectors read once for every call."""
+    def _chains_among(self, memos: list[store.Memo] | None = None):
+        """memo id -> its chain (Musings.recurrence) among `memos` (None: read each chain's memos from the
+        library), the vectors read once for every call."""
         from app.display import local_day
         from organize.embeddings import MODEL_NAME
         from organize.related import chain
 
         ids, vectors = org.load_embeddings(self.db(), MODEL_NAME)
         row_of = {memo_id: row for row, memo_id in enumerate(ids)}
-        by_id = {memo.id: memo for memo in memos}
+        by_id = None if memos is None else {memo.id: memo for memo in memos}
+
+        def live(memo_id: int) -> store.Memo | None:
+            if by_id is not None:
+                return by_id.get(memo_id)
+            memo = store.get_memo(self.db(), memo_id)
+            return memo if memo is not None and memo.deleted_at is None and memo.status == store.DONE else None
 
         def chain_of(memo_id: int) -> list[store.Memo]:
             if memo_id not in row_of:
                 return []
-            found = sorted((by_id[ids[row]] for row in chain(vectors, row_of[memo_id]) if ids[row] in by_id),
-                           key=lambda m: (m.recorded_at or "", m.id))
+            members = (live(ids[row]) for row in chain(vectors, row_of[memo_id]))
+            found = sorted((m for m in members if m is not None), key=lambda m: (m.recorded_at or "", m.id))
             return found if len({local_day(m.recorded_at) for m in found}) >= 2 else []
 
         return chain_of
