@@ -79,14 +79,14 @@ def test_onnxruntime_loads_with_its_telemetry_off_even_when_the_shell_turned_it_
     ORT_DISABLE_TELEMETRY=1 is set before it loads: an inherited "0" must not turn it back on."""
     home = tmp_path / "home"
     home.mkdir()
+    # onnxruntime writes under $XDG_CACHE_HOME when it is set (CI machines set it), else under ~/.cache
+    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "ORT_DISABLE_TELEMETRY": "0"}
     code = ("import os, organize.embeddings as e, audio.models as m; e.load_model(); "
             "import onnxruntime; print(os.environ['ORT_DISABLE_TELEMETRY'])")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "HOME": str(home), "ORT_DISABLE_TELEMETRY": "0"})
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1"
     assert not (home / ".cache" / "Microsoft").exists()
     # the same import without Musings' packages in front writes its queue: the check above can fail
-    bare = subprocess.run([sys.executable, "-c", "import onnxruntime"], capture_output=True, timeout=300,
-                          env={**os.environ, "HOME": str(home), "ORT_DISABLE_TELEMETRY": "0"})
+    bare = subprocess.run([sys.executable, "-c", "import onnxruntime"], capture_output=True, timeout=300, env=env)
     assert bare.returncode == 0 and (home / ".cache" / "Microsoft").exists()
