@@ -189,7 +189,7 @@ class Importer:
             self.transcribe_pending()
             return self.report
         if store.memos_to_transcribe(self.db):
-            # The organize stage's imports (scipy, scikit-learn, networkx: ~0.7 s) on a thread while Whisper
+            # The organize stage's imports (scipy, scikit-learn, igraph: ~0.7 s) on a thread while Whisper
             # works: they use the core Whisper leaves idle (it averages 1.3 of 2).
             threading.Thread(target=importlib.import_module, args=("app.organizer",), daemon=True).start()
         self.transcribe_pending()

@@ -173,7 +173,7 @@ class Organizer:
 
     def recluster(self) -> int:
         """Rebuild all themes, keeping theme ids, names and every user correction. Returns the theme count."""
-        # scikit-learn, scipy, networkx: imported only to cluster (searching and reading never need them)
+        # scikit-learn, scipy, igraph: imported only to cluster (searching and reading never need them)
         from organize.themes import Theme, centroid, stabilise
         from organize.tree import build_theme_tree
 

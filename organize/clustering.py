@@ -17,7 +17,9 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import networkx as nx
+import random
+
+import igraph
 import numpy as np
 from scipy import sparse
 from sklearn.cluster import HDBSCAN
@@ -70,21 +72,28 @@ class GraphClusterer:
             return self
         k = self.n_neighbors or neighbour_count(n)
         indices, sims = nearest_neighbours(np.asarray(vectors, dtype=np.float32), k)
-        graph = nx.Graph()
-        graph.add_nodes_from(range(n))
+        # The kNN graph made undirected: each pair once, whichever of the two found the other.
         rows = np.repeat(np.arange(n), indices.shape[1])
+        cols = indices.ravel()
         weights = np.maximum(sims.ravel(), 0.0)
         keep = weights > 0
-        graph.add_weighted_edges_from(
-            zip(rows[keep].tolist(), indices.ravel()[keep].tolist(), weights[keep].tolist())
-        )
-        communities = nx.community.louvain_communities(
-            graph, weight="weight", resolution=self.resolution, seed=self.seed
-        )
-        # Largest first, ties by smallest member, so labels do not depend on set order.
-        communities = sorted(communities, key=lambda c: (-len(c), min(c)))
+        pairs = np.stack([np.minimum(rows, cols), np.maximum(rows, cols)], axis=1)[keep]
+        pairs, first = np.unique(pairs, axis=0, return_index=True)
+        graph = igraph.Graph(n=n, edges=pairs.tolist())
+        # Louvain (Blondel et al.) in igraph's C: the same method networkx ran in pure Python, ~30x faster.
+        # igraph draws from Python's random module; a seeded generator makes the groups repeatable.
+        igraph.set_random_number_generator(random.Random(self.seed))
+        try:
+            clusters = graph.community_multilevel(weights=weights[keep][first].tolist(),
+                                                  resolution=self.resolution)
+        finally:
+            igraph.set_random_number_generator(random)
+        membership = np.asarray(clusters.membership)
+        communities = [np.flatnonzero(membership == g) for g in range(membership.max() + 1)]
+        # Largest first, ties by smallest member, so labels do not depend on igraph's numbering.
+        communities = sorted(communities, key=lambda c: (-len(c), c[0]))
         for label, members in enumerate(communities):
-            self.labels_[list(members)] = label
+            self.labels_[members] = label
         log.debug("louvain: %d items, k=%d, %d groups", n, k, len(communities))
         return self
 

@@ -150,7 +150,7 @@ def _cluster(vectors: np.ndarray, eligible: np.ndarray, seed: int, max_groups: i
     rows = np.flatnonzero(eligible)
     if len(rows) < 3:
         return labels
-    from organize.clustering import DensityClusterer  # scikit-learn and networkx: only when clustering
+    from organize.clustering import DensityClusterer  # scikit-learn and igraph: only when clustering
 
     groups = DensityClusterer(seed=seed).fit(vectors[rows]).labels_
     sizes = np.bincount(groups)

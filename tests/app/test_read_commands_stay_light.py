@@ -1,5 +1,5 @@
 """The reading commands load no model library: `list`, `themes`, `status`, `show`, `trash` and `watch list`
-never import scikit-learn, scipy, networkx, torch, sentence-transformers or faster-whisper (seconds and
+never import scikit-learn, scipy, igraph, torch, sentence-transformers or faster-whisper (seconds and
 hundreds of MB each; issue 14's "read commands import only what they need"); `search` and `related` load
 the embedding model through onnxruntime only."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ from storage.db import open_database
 from tests.app.test_organizer import add_transcribed
 from tests.conftest import ROOT
 
-HEAVY = ["sklearn", "scipy", "networkx", "torch", "sentence_transformers", "faster_whisper", "ctranslate2"]
+HEAVY = ["sklearn", "scipy", "igraph", "torch", "sentence_transformers", "faster_whisper", "ctranslate2"]
 PROBE = """
 import contextlib, io, json, sys
 from app import cli
