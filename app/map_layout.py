@@ -12,8 +12,11 @@ libraries get the principal components alone.
 """
 from __future__ import annotations
 
+import io
 import json
 import logging
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +33,8 @@ NEIGHBOUR_SHARPNESS = 0.05  # softmax temperature over their similarities: the n
 NEW_MEMO_SPREAD = 0.015  # of the map's extent: new memos next to the same neighbours do not hide each other
 DECIMALS = 5  # stored coordinates' precision (the layout's units span about 10)
 MAP_SAMPLE = 4000  # memos laid out afresh at most; the rest are placed beside them
+CHILD_MIN_MEMOS = 1000  # a fresh layout of at least this many memos runs in a child process (see laid_out_apart)
+CHILD_TIMEOUT = 600  # seconds
 PLACE_BLOCK = 256  # new memos placed per similarity block
 SEPARATION = 0.022  # of the map's extent (about a dot across): closer dots are pushed apart after a fresh layout
 
@@ -89,6 +94,39 @@ def fresh_layout(vectors: np.ndarray) -> np.ndarray:
     start = principal_components(vectors)
     xy = graph_layout(fuzzy_neighbour_graph(vectors, neighbour_count(n)), start, seed=0).astype(np.float64)
     return _separate(xy)
+
+
+def laid_out_apart(vectors: np.ndarray) -> np.ndarray:
+    """:func:`fresh_layout`, in a child process for a big library: the clustering libraries it imports and its
+    working arrays (~210 MB at 20,000 memos) then never join the window's memory, and its Python parts do not
+    hold the window's GIL (a first map of 20,000 memos stalled the UI 125 ms in-process). The vectors go to the
+    child through a pipe and the coordinates come back the same way: nothing is written to disk. Small
+    libraries, a frozen bundle (no `python -c`) or a child that fails are laid out here, the same result."""
+    if len(vectors) < CHILD_MIN_MEMOS or getattr(sys, "frozen", False):
+        return fresh_layout(vectors)
+    sent = io.BytesIO()
+    np.save(sent, np.asarray(vectors, dtype=np.float32), allow_pickle=False)
+    try:
+        done = subprocess.run([sys.executable, "-c", "from app.map_layout import _child; _child()"],
+                              input=sent.getvalue(), capture_output=True, timeout=CHILD_TIMEOUT, check=True)
+        xy = np.load(io.BytesIO(done.stdout), allow_pickle=False)
+        if xy.shape != (len(vectors), 2):
+            raise ValueError(f"the child sent {xy.shape} coordinates for {len(vectors)} memos")
+        return xy
+    except (OSError, subprocess.SubprocessError, ValueError) as error:
+        detail = getattr(error, "stderr", b"") or b""
+        log.warning("laying the theme map out in a child process failed (%s %s): laying it out here",
+                    error, detail.decode(errors="replace")[-500:])
+        return fresh_layout(vectors)
+
+
+def _child() -> None:
+    """The child of :func:`laid_out_apart`: vectors in on stdin, coordinates out on stdout (both .npy)."""
+    vectors = np.load(io.BytesIO(sys.stdin.buffer.read()), allow_pickle=False)
+    out = io.BytesIO()
+    np.save(out, fresh_layout(vectors), allow_pickle=False)
+    sys.stdout.buffer.write(out.getvalue())
+    sys.stdout.buffer.flush()
 
 
 def _separate(xy: np.ndarray, rounds: int = 30) -> np.ndarray:
@@ -153,7 +191,7 @@ def arrange(keys: list[str], vectors: np.ndarray, stored: dict[str, tuple[float,
         return Layout(np.zeros((0, 2)), changed=False, recomputed=False)
     if len(new) > len(known):
         # rounded as the file keeps them: this launch's map is the next launch's to the last digit
-        return Layout(np.round(fresh_layout(vectors), DECIMALS), changed=True, recomputed=True)
+        return Layout(np.round(laid_out_apart(vectors), DECIMALS), changed=True, recomputed=True)
     xy = np.zeros((len(keys), 2))
     xy[known] = [stored[keys[row]] for row in known]
     if new:

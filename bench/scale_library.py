@@ -24,6 +24,7 @@ CACHE = Path.home() / ".cache" / "musings-bench"
 TOPICS = next((p for p in (ROOT.parent / "shared" / "data" / "topics", Path("/work/shared/data/topics"))
                if (p / "banking77").is_dir()), None)
 YEARS = 10
+BUILD = "2"  # what `done` holds: a cached library built by an older recipe (1: no to-dos read) is built again
 
 
 def texts(count: int) -> list[str]:
@@ -82,6 +83,9 @@ def build(folder: Path, count: int) -> Path:
             (folder / "library" / f"scale-{n}.ogg").hardlink_to(clip)
     org.save_embeddings(db, MODEL_NAME, dict(zip(ids, vectors)))
     Organizer(db, None).recluster()
+    from app import todos as spoken
+
+    spoken.refresh(db)  # as an import does: the to-dos the memos speak of, read once
     db.conn.close()
     return folder
 
@@ -89,11 +93,12 @@ def build(folder: Path, count: int) -> Path:
 def library(count: int, into: Path) -> Path:
     """A fresh copy of the `count`-memo library at `into` (built into the cache the first time)."""
     built = CACHE / f"library-{count}"
-    if not (built / "done").exists():
+    done = built / "done"
+    if not done.exists() or done.read_text() != BUILD:
         shutil.rmtree(built, ignore_errors=True)
         started = time.perf_counter()
         build(built, count)
-        (built / "done").write_text("")
+        done.write_text(BUILD)
         print(f"built the {count}-memo library in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     shutil.rmtree(into, ignore_errors=True)
     def link_audio(source, target):  # the audio is only read: linked; the database is copied
