@@ -104,12 +104,27 @@ def laid_out_apart(vectors: np.ndarray) -> np.ndarray:
     libraries, a frozen bundle (no `python -c`) or a child that fails are laid out here, the same result."""
     if len(vectors) < CHILD_MIN_MEMOS or getattr(sys, "frozen", False):
         return fresh_layout(vectors)
-    sent = io.BytesIO()
-    np.save(sent, np.asarray(vectors, dtype=np.float32), allow_pickle=False)
     try:
-        done = subprocess.run([sys.executable, "-c", "from app.map_layout import _child; _child()"],
-                              input=sent.getvalue(), capture_output=True, timeout=CHILD_TIMEOUT, check=True)
-        xy = np.load(io.BytesIO(done.stdout), allow_pickle=False)
+        with subprocess.Popen([sys.executable, "-c", "from app.map_layout import _child; _child()"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as child:
+            # streamed into the pipe, not copied into bytes first (20,000 memos: 30 MB); the child reads all of
+            # it before it writes, so neither side waits on the other
+            try:
+                sent = np.ascontiguousarray(vectors, dtype="<f4")
+                child.stdin.write(f"{sent.shape[0]} {sent.shape[1]}\n".encode())
+                child.stdin.write(memoryview(sent).cast("B"))
+                child.stdin.close()
+            except BrokenPipeError:
+                pass  # the child died: its stderr and exit status say why
+            child.stdin = None  # sent and closed: communicate() only reads
+            try:
+                xy_bytes, errors = child.communicate(timeout=CHILD_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                raise
+        if child.returncode != 0:
+            raise subprocess.CalledProcessError(child.returncode, "map layout child", stderr=errors)
+        xy = np.load(io.BytesIO(xy_bytes), allow_pickle=False)
         if xy.shape != (len(vectors), 2):
             raise ValueError(f"the child sent {xy.shape} coordinates for {len(vectors)} memos")
         return xy
@@ -121,8 +136,10 @@ def laid_out_apart(vectors: np.ndarray) -> np.ndarray:
 
 
 def _child() -> None:
-    """The child of :func:`laid_out_apart`: vectors in on stdin, coordinates out on stdout (both .npy)."""
-    vectors = np.load(io.BytesIO(sys.stdin.buffer.read()), allow_pickle=False)
+    """The child of :func:`laid_out_apart`: vectors in on stdin (a "rows columns" line, then little-endian
+    float32s), coordinates out on stdout (.npy)."""
+    rows, columns = map(int, sys.stdin.buffer.readline().split())
+    vectors = np.frombuffer(sys.stdin.buffer.read(), dtype="<f4").reshape(rows, columns)
     out = io.BytesIO()
     np.save(out, fresh_layout(vectors), allow_pickle=False)
     sys.stdout.buffer.write(out.getvalue())

@@ -18,10 +18,12 @@ def run_gui(data_dir: Path | None, argv: list[str] | None = None, *, settings_pa
 
     from app.gui.main_window import MainWindow
     from app.gui.probes import install_probes
+    from app.memory import give_freed_memory_back
     from app.gui.settings import SettingsStore
     from musings_errors import UserError
     from storage.data_folder import resolve_data_dir
 
+    give_freed_memory_back()  # the window runs for days: what its jobs free goes back to the system
     app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName("Musings")
     app.setOrganizationName("musings")

@@ -35,6 +35,9 @@ def measure_window(data_dir: Path) -> None:
     def report(event: str, **extra) -> None:
         print(json.dumps({"event": event, **extra}), flush=True)
 
+    from app.memory import give_freed_memory_back
+
+    give_freed_memory_back()  # as run_gui does
     app = QApplication.instance() or QApplication([sys.argv[0]])
     scratch = Path(tempfile.mkdtemp(prefix="bench-scale-gui-"))
     os.environ["MUSINGS_RUNTIME_DIR"] = str(scratch / "run")
@@ -101,7 +104,8 @@ def measure_window(data_dir: Path) -> None:
         pump(SETTLE_S)
         during = [gap for at, gap in gaps if at > begin]
         report("stall", action=key, max_gap_ms=round(1000 * max(during, default=0), 1),
-               seconds=round(finished - begin, 3))
+               seconds=round(finished - begin, 3), rss_mb=round(current_rss_mb()),
+               peak_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 
     # From the first paint until the whole library is in (a big library's rest comes from a job).
     begin = time.perf_counter()
@@ -109,7 +113,7 @@ def measure_window(data_dir: Path) -> None:
         app.processEvents()
         time.sleep(0.002)
     report("loaded", seconds=round(time.perf_counter() - begin + painted["t"] - started, 3),
-           rows=window.memo_list.model().rowCount())
+           rows=window.memo_list.model().rowCount(), rss_mb=round(current_rss_mb()))
     pump(SETTLE_S)
     report("stall", action="loading", max_gap_ms=round(1000 * max(gap for at, gap in gaps if at > begin), 1),
            seconds=round(time.perf_counter() - begin, 3))
