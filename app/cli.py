@@ -96,6 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
     marking.add_argument("state", choices=("kept", "done", "archived", "new"))
     marking.add_argument("memo_ids", nargs="+", type=int, metavar="ID")
 
+    splitting = commands.add_parser("split", help="start a new idea of a memo at a second of its recording")
+    splitting.add_argument("memo_id", type=int, metavar="MEMO")
+    splitting.add_argument("seconds", type=float, metavar="SECONDS")
+    splitting.add_argument("--json", action="store_true")
+    joining_ideas = commands.add_parser("join-ideas", help="make two neighbouring ideas of a memo one")
+    joining_ideas.add_argument("idea_ids", nargs=2, type=int, metavar="ID")
+    joining_ideas.add_argument("--json", action="store_true")
+
     showing = commands.add_parser("show", help="a memo's transcript with timestamps")
     showing.add_argument("memo_id", type=int)
     showing.add_argument("--json", action="store_true")
@@ -302,10 +310,13 @@ def cmd_list(args, data_dir: Path) -> int:
     memos = library.memos(status=args.status, limit=args.limit, archived=args.all)
     if args.json:
         themes = library.themes()  # theme_id is the memo's most specific theme; theme_path its names from the top
-        _print_json([{**asdict(memo), "theme_path": library.theme_path(memo.theme_id, themes)} for memo in memos])
+        counts = library.idea_counts()  # a transcribed memo not split yet holds one idea
+        _print_json([{**asdict(memo), "theme_path": library.theme_path(memo.theme_id, themes),
+                      "ideas": counts.get(memo.id, 1 if memo.status == "done" else 0)} for memo in memos])
         return 0
+    counts = library.idea_counts()
     for memo in memos:
-        print(_memo_line(memo))
+        print(_memo_line(memo, counts.get(memo.id, 1)))
     return 0
 
 
@@ -456,26 +467,62 @@ def cmd_mark(args, data_dir: Path) -> int:
     return 0
 
 
-def _memo_line(memo) -> str:
+def _memo_line(memo, ideas: int = 1) -> str:
     first_line = memo.transcript or memo.error or ""
     label = f"{memo.title}: " if memo.title else "" if first_line.strip() else memo_title(memo)
+    label = f"[{ideas} ideas] {label}" if ideas > 1 else label
     return (f"{memo.id:>5}  {shown_datetime(memo.recorded_at)}  {clock(memo.duration):>7}  "
             f"{memo.status:<12}  {one_line(label + first_line.strip())[:70]}")
+
+
+def _idea_json(idea) -> dict:
+    return {"id": idea.id, "start": idea.start, "end": idea.end, "title": idea.title, "theme_id": idea.theme_id}
+
+
+def _print_ideas(memo_id: int, ideas: list) -> None:
+    for number, idea in enumerate(ideas, start=1):
+        print(terminal_safe(f"{idea.id if idea.id is not None else '-':>6}  {number}. [{clock(idea.start)} → "
+                            f"{clock(idea.end)}] {one_line(idea.title)}"))
+    print(f"memo {memo_id}: {len(ideas)} idea{'s' if len(ideas) != 1 else ''}")
+
+
+def cmd_split(args, data_dir: Path) -> int:
+    ideas = _library(data_dir).split_idea(args.memo_id, args.seconds)
+    if args.json:
+        _print_json([_idea_json(idea) for idea in ideas])
+    else:
+        _print_ideas(args.memo_id, ideas)
+    return 0
+
+
+def cmd_join_ideas(args, data_dir: Path) -> int:
+    ideas = _library(data_dir).join_ideas(*args.idea_ids)
+    if args.json:
+        _print_json([_idea_json(idea) for idea in ideas])
+    elif ideas:
+        _print_ideas(ideas[0].memo_id, ideas)
+    return 0
 
 
 def cmd_show(args, data_dir: Path) -> int:
     library = _library(data_dir, read_only=True)
     memo = library.memo(args.memo_id)
     segments = library.segments(memo.id)
+    ideas = library.ideas(memo.id) if memo.status == "done" else []
     if args.json:
         _print_json({**asdict(memo), "segments": [{**asdict(segment), "shown_text": segment.shown_text}
-                                                  for segment in segments]})
+                                                  for segment in segments],
+                     "ideas": [_idea_json(idea) for idea in ideas]})
         return 0
     print(terminal_safe(f"Memo {memo.id}: {memo.original_name}"))
     print(terminal_safe(f"Recorded {shown_datetime(memo.recorded_at)}, {clock(memo.duration)}, {memo.status}"
                         + (f" ({memo.error})" if memo.error else "")))
     print(terminal_safe(f"Audio: {data_dir / memo.library_path}\n"))
+    starts = {idea.start: (number, idea) for number, idea in enumerate(ideas, start=1)} if len(ideas) > 1 else {}
     for segment in segments:
+        for at in [at for at in starts if at <= segment.start + 1e-6]:  # an idea starting here (or mid-way before)
+            number, idea = starts.pop(at)
+            print(terminal_safe(f"\n## Idea {number} (id {idea.id}): {one_line(idea.title)}"))
         mark = " (edited)" if segment.edited_text is not None else ""
         print(f"[{clock(segment.start)} → {clock(segment.end)}] {one_line(segment.shown_text)}{mark}")
     return 0
@@ -1026,7 +1073,7 @@ def _print_json(value) -> None:
     sys.stdout.write("\n")
 
 
-COMMANDS = {"review": cmd_review, "mark": cmd_mark, "digest": cmd_digest, "todos": cmd_todos, "todo": cmd_todo, "import": cmd_import, "list": cmd_list, "show": cmd_show, "search": cmd_search, "status": cmd_status,
+COMMANDS = {"review": cmd_review, "mark": cmd_mark, "digest": cmd_digest, "todos": cmd_todos, "todo": cmd_todo, "import": cmd_import, "list": cmd_list, "show": cmd_show, "split": cmd_split, "join-ideas": cmd_join_ideas, "search": cmd_search, "status": cmd_status,
             "themes": cmd_themes, "theme": cmd_theme, "move": cmd_move, "title": cmd_title, "edit": cmd_edit, "related": cmd_related, "export": cmd_export,
             "delete": cmd_delete, "trash": cmd_trash, "restore": cmd_restore, "join": cmd_join,
             "record": cmd_record, "devices": cmd_devices, "recorder": cmd_recorder, "listen": cmd_listen, "watch": cmd_watch,

@@ -484,6 +484,74 @@ class Musings:
             raise NotFound(f"no to-do {todo_id}")
         stored.set_done(self.db(), todo_id, done)
 
+    # -- ideas: the topics a recording holds -----------------------------------------------------------
+
+    def ideas(self, memo_id: int) -> list:
+        """This memo's ideas in order (storage.ideas.StoredIdea: start, end, title, theme), split again first
+        if its transcript or the user's splits and joins changed since (app.ideas)."""
+        from app import ideas as kept
+
+        self.memo(memo_id)
+        self._refresh_ideas([memo_id])  # as the to-dos: kept up to date by reading, unless the disk is read-only
+        return kept.current(self.db(), memo_id, lambda texts: self.embedder().embed(texts))
+
+    def all_ideas(self) -> dict[int, list]:
+        """Every memo's ideas, by memo id (memos split again where they changed)."""
+        from storage import ideas as stored
+
+        self._refresh_ideas(None)
+        return stored.all_ideas(self.db())
+
+    def idea_counts(self) -> dict[int, int]:
+        """How many ideas each split memo holds (a memo not in it: one, or not transcribed)."""
+        from storage import ideas as stored
+
+        return stored.counts(self.db())
+
+    def split_idea(self, memo_id: int, seconds: float) -> list:
+        """A new idea starts at the passage nearest `seconds` (kept through every re-split); the memo's ideas."""
+        import math
+
+        from app import ideas as kept
+        from storage import ideas as stored
+
+        self.memo(memo_id)
+        segments = kept.segments_of(self.db(), memo_id)
+        if not math.isfinite(seconds) or not segments or not segments[0][0] <= seconds <= segments[-1][1]:
+            end = segments[-1][1] if segments else 0.0
+            raise Refused(f"memo {memo_id} has nothing to split at {seconds:g} s (its words run 0-{end:.0f} s)")
+        cut = kept.nearest_segment_start(segments, seconds)
+        if cut is None:
+            raise Refused(f"memo {memo_id} is one passage: nothing to split")
+        if any(abs(idea.start - cut) < 1e-6 for idea in self.ideas(memo_id)):
+            raise Refused(f"an idea of memo {memo_id} already starts at {cut:.1f} s (the passage nearest {seconds:g} s)")
+        stored.add_edit(self.db(), memo_id, stored.SPLIT, cut)
+        return self.ideas(memo_id)
+
+    def join_ideas(self, first_id: int, second_id: int) -> list:
+        """Two neighbouring ideas of one memo become one (kept through every re-split); the memo's ideas."""
+        from storage import ideas as stored
+
+        ideas = [stored.get(self.db(), idea_id) for idea_id in (first_id, second_id)]
+        for idea_id, idea in zip((first_id, second_id), ideas):
+            if idea is None:
+                raise NotFound(f"no idea {idea_id}")
+        first, second = sorted(ideas, key=lambda idea: (idea.memo_id, idea.position))
+        if first.memo_id != second.memo_id or second.position != first.position + 1:
+            raise Refused(f"ideas {first_id} and {second_id} are not neighbours in one memo: only those join")
+        stored.add_edit(self.db(), first.memo_id, stored.JOIN, second.start)
+        return self.ideas(first.memo_id)
+
+    def _refresh_ideas(self, memo_ids) -> None:
+        import sqlite3
+
+        from app import ideas as kept
+
+        try:
+            kept.refresh(self.db(), lambda texts: self.embedder().embed(texts), memo_ids)
+        except (sqlite3.OperationalError, StorageError) as error:  # read-only: the ideas as last split
+            log.info("ideas not split again: %s", error)
+
     # -- undo ----------------------------------------------------------------------------------------
 
     def undo_point(self, description: str, memo_ids: Iterable[int] = ()) -> UndoPoint:

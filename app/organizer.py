@@ -93,6 +93,10 @@ class Organizer:
             from app import todos as spoken
 
             spoken.refresh(self.db)  # what the new memos say to do, read now (a few ms each), not at the next listing
+            from app import ideas
+
+            # the ideas each new recording holds (a short one: one idea, nothing embedded; 5 minutes: ~0.1 s)
+            ideas.refresh(self.db, self.embedder.embed, [memo_id for memo_id, _ in todo])
         return len(todo)
 
     def _place(self, vectors: dict[int, np.ndarray]) -> None:

@@ -363,9 +363,10 @@ class MemoView(QWidget):
             self.date.setToolTip(describe_source(memo.recorded_at_source))  # metadata / file name / mtime
         self.theme.clear()
         self.theme.addItem("Unsorted", NO_THEME)
+        by_id = {t.id: t for t in themes}
         for top, subs in group_tree(themes):  # broad themes, each followed by its sub-themes
             for theme in [top] + subs:
-                self.theme.addItem(theme_label(themes, theme.id), theme.id)
+                self.theme.addItem(theme_label(themes, theme.id, by_id), theme.id)
         index = self.theme.findData(memo.theme_id if memo and memo.theme_id is not None else NO_THEME)
         self.theme.setCurrentIndex(max(index, 0))
         self.transcript.set_segments(segments, terms)

@@ -33,12 +33,17 @@ def group_tree(themes) -> list[tuple[object, list]]:
     parent is missing from `themes` is shown as a broad theme rather than lost."""
     ids = {t.id for t in themes}
     tops = [t for t in themes if t.parent_id is None or t.parent_id not in ids]
-    return [(top, [t for t in themes if t.parent_id == top.id and t is not top]) for top in tops]
+    children: dict[int, list] = {}
+    for t in themes:  # one pass (461 themes at 20,000 memos: a scan per broad theme was ~40,000 looks)
+        if t.parent_id is not None and t.parent_id in ids and t.parent_id != t.id:
+            children.setdefault(t.parent_id, []).append(t)
+    return [(top, children.get(top.id, [])) for top in tops]
 
 
-def theme_label(themes, theme_id: int) -> str:
-    """A theme's name with its broad theme's before it ("Travel › Flights"), as menus and the theme box show it."""
-    by_id = {t.id: t for t in themes}
+def theme_label(themes, theme_id: int, by_id: dict | None = None) -> str:
+    """A theme's name with its broad theme's before it ("Travel › Flights"), as menus and the theme box show it
+    (`by_id`: the themes by id, when labelling many)."""
+    by_id = {t.id: t for t in themes} if by_id is None else by_id
     theme = by_id.get(theme_id)
     if theme is None:
         return str(theme_id)
@@ -308,10 +313,11 @@ class ThemeList(QTreeWidget):
         menu = QMenu(self)
         menu.addAction("Rename…", lambda: self.ask_rename(key))
         merge = menu.addMenu("Merge into")
+        by_id = {t.id: t for t in self.themes}
         for top, subs in group_tree(self.themes):
             for theme in [top] + subs:
                 if theme.id != key:
-                    merge.addAction(menu_text(theme_label(self.themes, theme.id)),
+                    merge.addAction(menu_text(theme_label(self.themes, theme.id, by_id)),
                                     lambda target=theme.id: self.merge_requested.emit(key, target))
         merge.setEnabled(len(self.themes) > 1)
         menu.addSeparator()

@@ -1,0 +1,133 @@
+"""The ideas of each recording kept up to date (for app.core.Musings), Qt-free.
+
+`organize.ideas.split_ideas` finds where a transcript changes topic; this applies the user's own splits and
+joins on top (storage.ideas.idea_edits, by second, oldest first, so they survive a changed transcript and a
+re-split), titles each idea in its own words (a title the user gave an idea stays with the idea starting at
+the same passage), and places each idea in the leaf theme its words are nearest to (a memo of one idea: the
+memo's theme). A memo is split again only when its transcript or its edits changed (a digest per memo).
+"""
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from storage import ideas as stored
+from storage import memos as store
+
+Embed = Callable[[list[str]], np.ndarray]
+
+SAME_PASSAGE_S = 1.0  # a join removes the boundaries this close to its second; a user title follows a start this close
+
+
+def digest(transcript: str, edits: list[tuple[str, float]]) -> str:
+    return hashlib.sha256(f"{transcript}\n{edits!r}".encode()).hexdigest()[:16]
+
+
+def refresh(db, embed: Embed, memo_ids: Iterable[int] | None = None) -> int:
+    """Split again every memo (of `memo_ids`, None: all) whose transcript or edits changed since; returns how
+    many were split."""
+    known = stored.sources(db)
+    all_edits: dict[int, list[tuple[str, float]]] = {}
+    for memo_id, kind, at in db.execute("SELECT memo_id, kind, at FROM idea_edits ORDER BY id"):
+        all_edits.setdefault(memo_id, []).append((kind, at))
+    wanted = None if memo_ids is None else set(memo_ids)
+    changed = []
+    for memo_id, transcript in db.execute(
+            "SELECT id, transcript FROM memos WHERE status = 'done' AND deleted_at IS NULL"):
+        if wanted is not None and memo_id not in wanted:
+            continue
+        edits = all_edits.get(memo_id, [])
+        source = digest(transcript or "", edits)
+        if known.get(memo_id) != source:
+            changed.append((memo_id, edits, source))
+    for memo_id, edits, source in changed:
+        stored.replace_for_memo(db, memo_id, source, _ideas_of(db, memo_id, edits, embed))
+    return len(changed)
+
+
+def current(db, memo_id: int, embed: Embed) -> list[stored.StoredIdea]:
+    """This memo's ideas as stored if they are up to date, else as they would be split now, unstored (ids
+    None): what a read-only library shows."""
+    row = db.execute("SELECT transcript FROM memos WHERE id = ?", [memo_id]).fetchone()
+    edits = stored.edits(db, memo_id)
+    if row is None or stored.source_of(db, memo_id) == digest(row[0] or "", edits):
+        return stored.ideas_of(db, memo_id)
+    return [stored.StoredIdea(None, memo_id, position, idea.start, idea.end, idea.title, idea.title_by_user,
+                              idea.theme_id) for position, idea in enumerate(_ideas_of(db, memo_id, edits, embed))]
+
+
+def segments_of(db, memo_id: int) -> list[tuple[float, float, str]]:
+    return [(s.start, s.end, s.shown_text.strip()) for s in store.get_segments(db, memo_id) if s.shown_text.strip()]
+
+
+def boundaries(segments: list[tuple[float, float, str]], automatic: list[float],
+               edits: list[tuple[str, float]]) -> list[float]:
+    """Where ideas start after the first: the automatic ones, then each user edit in order (a split at the
+    start of the segment nearest its second, a join removing the boundaries near its second)."""
+    if not segments:
+        return []
+    first, last = segments[0][0], segments[-1][1]
+    cuts = list(automatic)
+    starts = [start for start, _, _ in segments[1:]]
+    for kind, at in edits:
+        if kind == stored.SPLIT and starts:
+            cut = min(starts, key=lambda start: (abs(start - at), start))
+            if first < cut < last and all(abs(cut - other) >= 1e-6 for other in cuts):
+                cuts.append(cut)
+        elif kind == stored.JOIN:
+            cuts = [cut for cut in cuts if abs(cut - at) > SAME_PASSAGE_S]
+    return sorted(cuts)
+
+
+def nearest_segment_start(segments: list[tuple[float, float, str]], at: float) -> float | None:
+    """Where a split asked for at second `at` falls: the start of the nearest segment after the first."""
+    starts = [start for start, _, _ in segments[1:]]
+    return min(starts, key=lambda start: (abs(start - at), start)) if starts else None
+
+
+def _ideas_of(db, memo_id: int, edits: list[tuple[str, float]], embed: Embed) -> list[stored.NewIdea]:
+    from organize.ideas import split_ideas
+    from organize.titles import title_for
+
+    segments = segments_of(db, memo_id)
+    memo = store.get_memo(db, memo_id)
+    if not segments:
+        return []
+    spans = split_ideas(segments, embed)
+    cuts = boundaries(segments, [span.start_s for span in spans[1:]], edits)
+    edges = [segments[0][0], *cuts, segments[-1][1]]
+    texts = idea_texts(segments, edges)
+    titled_before = [(idea.start, idea.title) for idea in stored.ideas_of(db, memo_id) if idea.title_by_user]
+    themes = _themes_of(db, texts, embed, memo.theme_id if memo else None)
+    ideas = []
+    for (a, b), text, theme_id in zip(zip(edges, edges[1:]), texts, themes):
+        own = next((title for start, title in titled_before if abs(start - a) <= SAME_PASSAGE_S), None)
+        ideas.append(stored.NewIdea(a, b, own or title_for(text), own is not None, theme_id))
+    return ideas
+
+
+def idea_texts(segments: list[tuple[float, float, str]], edges: list[float]) -> list[str]:
+    """The words of each idea between consecutive `edges`: each segment goes to the idea its middle is in."""
+    parts: list[list[str]] = [[] for _ in edges[1:]]
+    for start, end, text in segments:
+        row = min(max(bisect.bisect_right(edges, (start + end) / 2) - 1, 0), len(parts) - 1)
+        parts[row].append(text)
+    return [" ".join(words) for words in parts]
+
+
+def _themes_of(db, texts: list[str], embed: Embed, memo_theme: int | None) -> list[int | None]:
+    """Each idea's leaf theme: one idea is the memo (its theme); several are placed by their own words."""
+    if len(texts) <= 1:
+        return [memo_theme] * len(texts)
+    from organize.themes import place
+    from storage import themes as org
+
+    theme_ids, centroids = org.leaf_centroids(db)
+    if not theme_ids:
+        return [memo_theme] * len(texts)
+    vectors = embed(texts)
+    rows = [place(vector, centroids) for vector in vectors]
+    return [theme_ids[row] if row is not None else None for row in rows]

@@ -1,0 +1,117 @@
+"""A long recording's ideas (issue 17), end to end with the real models: a three-topic ramble spoken by
+espeak-ng, imported by the real `musings import` (Whisper, the embedder), split into its ideas; the user's
+split and join surviving a re-split after a transcript edit; the export's idea sections."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import wave
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require, run_musings
+from tests.organize.conftest import read_topics
+
+PAUSE_S = 0.6  # between the three parts, as a speaker draws breath (no long pause to lean on)
+
+
+def utterances(intent: str, n: int) -> str:
+    rows = [r["text"] for r in read_topics("clinc150/clinc150_test.jsonl") if r["intent"] == intent]
+    return " ".join(t[0].upper() + t[1:] + "." for t in rows[:n])
+
+
+def speak_ramble(folder: Path, parts: list[str]) -> tuple[Path, list[float]]:
+    """One wav of the parts spoken in turn; the seconds where the 2nd, 3rd… part starts."""
+    frames, boundaries, rate, params = [], [], None, None
+    for number, text in enumerate(parts):
+        piece = folder / f"part-{number}.wav"
+        subprocess.run(["espeak-ng", "-s", "160", "-w", str(piece), text], check=True, capture_output=True)
+        with wave.open(str(piece)) as w:
+            params, rate = w.getparams(), w.getframerate()
+            if number:
+                frames.append(b"\0" * int(PAUSE_S * rate) * w.getsampwidth())
+                boundaries.append(sum(len(f) for f in frames) / (rate * w.getsampwidth()))
+            frames.append(w.readframes(w.getnframes()))
+        piece.unlink()
+    ramble = folder / "walk on the 3rd.wav"
+    with wave.open(str(ramble), "wb") as w:
+        w.setparams(params)
+        w.writeframes(b"".join(frames))
+    return ramble, boundaries
+
+
+@pytest.fixture(scope="module")
+def ramble_library(tmp_path_factory):
+    require(shutil.which("espeak-ng") is not None, "espeak-ng is not installed (scripts/bootstrap.sh installs it)")
+    folder = tmp_path_factory.mktemp("ramble")
+    data_dir = folder / "data"
+    recordings = folder / "recorder"
+    recordings.mkdir()
+    parts = [utterances("transfer", 7), utterances("book_flight", 7), utterances("recipe", 7)]
+    _, truth = speak_ramble(recordings, parts)
+    run_musings("import", str(recordings), data_dir=data_dir, check=True)
+    memo = json.loads(run_musings("list", "--json", data_dir=data_dir, check=True).stdout)[0]
+    return data_dir, memo, truth
+
+
+def show(data_dir: Path, memo_id: int) -> dict:
+    return json.loads(run_musings("show", str(memo_id), "--json", data_dir=data_dir, check=True).stdout)
+
+
+def test_a_spoken_three_topic_ramble_becomes_three_ideas_with_their_boundaries(ramble_library):
+    data_dir, memo, truth = ramble_library
+    assert memo["ideas"] == 3, memo
+    ideas = show(data_dir, memo["id"])["ideas"]
+    assert len(ideas) == 3, ideas
+    for idea, true in zip(ideas[1:], truth):
+        assert abs(idea["start"] - true) <= 3.0, (ideas, truth)
+    assert len({idea["title"] for idea in ideas}) == 3, ideas
+    assert all(isinstance(idea["id"], int) for idea in ideas)
+    listed = run_musings("list", data_dir=data_dir, check=True).stdout
+    assert "[3 ideas]" in listed, listed
+
+
+def test_the_users_split_and_join_survive_a_changed_transcript(ramble_library):
+    data_dir, memo, _ = ramble_library
+    before = show(data_dir, memo["id"])
+    first = before["ideas"][0]
+    middle = (first["start"] + first["end"]) / 2
+    split = json.loads(run_musings("split", str(memo["id"]), f"{middle:.2f}", "--json", data_dir=data_dir,
+                                   check=True).stdout)
+    assert len(split) == 4, split
+    cut = split[1]["start"]
+    assert first["start"] < cut < first["end"]
+    assert cut in [s["start"] for s in before["segments"]]  # at the start of a passage
+    # the last idea's first passage reworded: the transcript changes, the memo is split again
+    last_segment = next(n for n, s in enumerate(before["segments"]) if s["start"] >= split[-1]["start"])
+    run_musings("edit", str(memo["id"]), str(last_segment), "Here is a recipe I keep coming back to.",
+                data_dir=data_dir, check=True)
+    again = show(data_dir, memo["id"])["ideas"]
+    assert [round(i["start"], 2) for i in again] == [round(i["start"], 2) for i in split], (again, split)
+    # joining the split back: three ideas again, and they stay three after another edit
+    joined = json.loads(run_musings("join-ideas", str(again[0]["id"]), str(again[1]["id"]), "--json",
+                                    data_dir=data_dir, check=True).stdout)
+    assert len(joined) == 3 and joined[0]["start"] == first["start"], joined
+    run_musings("edit", str(memo["id"]), str(last_segment), "A recipe I keep coming back to.",
+                data_dir=data_dir, check=True)
+    assert len(show(data_dir, memo["id"])["ideas"]) == 3
+    # refusals are plain sentences, not tracebacks
+    bad = run_musings("join-ideas", str(joined[0]["id"]), str(joined[2]["id"]), data_dir=data_dir)
+    assert bad.returncode != 0 and "not neighbours" in bad.stderr and "Traceback" not in bad.stderr
+    outside = run_musings("split", str(memo["id"]), "9999", data_dir=data_dir)
+    assert outside.returncode != 0 and "nothing to split" in outside.stderr and "Traceback" not in outside.stderr
+
+
+def test_the_export_writes_a_section_per_idea(ramble_library, tmp_path):
+    data_dir, memo, _ = ramble_library
+    ideas = show(data_dir, memo["id"])["ideas"]
+    vault = tmp_path / "vault"
+    run_musings("export", str(vault), data_dir=data_dir, check=True)
+    note = next(p for p in vault.rglob("*.md") if f"{memo['id']}" in p.read_text(encoding="utf-8")
+                and "## " in p.read_text(encoding="utf-8") and ideas[0]["title"] in p.read_text(encoding="utf-8"))
+    text = note.read_text(encoding="utf-8")
+    headings = [line[3:] for line in text.splitlines() if line.startswith("## ")]
+    for idea in ideas:
+        assert idea["title"] in headings, (headings, ideas)
