@@ -679,7 +679,9 @@ class Musings:
         from app.exporting import export_library
 
         # the to-dos read again where transcripts changed (a library that can't be written: as last read), and
-        # this week's digest, written as "Digest 2026-W49" (earlier weeks' stay)
+        # this week's digest, written as "Digest 2026-W49" (earlier weeks' stay); the memos split into their ideas
+        # where a transcript or the user's splits changed
+        self._refresh_ideas(None)
         return export_library(self.db(), self.data_dir, Path(folder), digest=self.digest())
 
     # -- watched folders ---------------------------------------------------------------------------

@@ -79,6 +79,8 @@ class ExportMemo:
     todos: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # (text, due day, done day)
     said: str | None = None  # "Said 3 times: 1 Jan, 2 Jan, 3 Jan": the idea's chain across days
     said_with: list[int] = field(default_factory=list)  # the chain's other memos, oldest first
+    # the ideas the recording holds when more than one: (start s, end s, title, theme id); one section each
+    ideas: list[tuple[float, float, str, int | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -365,7 +367,7 @@ _segment_values = operator.attrgetter(*(f.name for f in fields(ExportSegment)))
 
 
 def _memo_inputs(memo: ExportMemo, stems: dict[int, str], theme_names: list[list[str]],
-                 audio_link: tuple[str, str], day: str | None) -> str:
+                 audio_link: tuple[str, str], day: str | None, idea_themes: list | None = None) -> str:
     """A digest of everything _render_memo reads for this memo: equal digests, equal notes.
 
     `stems`: every exported memo's note name by id (a related memo not exported has none); `theme_names`:
@@ -374,13 +376,54 @@ def _memo_inputs(memo: ExportMemo, stems: dict[int, str], theme_names: list[list
     values = list(_memo_values(memo))
     values[_SEGMENTS_AT] = list(map(_segment_values, memo.segments))
     parts = (_RENDERER, values, stems[memo.id], day, audio_link, theme_names,
-             [stems.get(i) for i, _ in memo.related], [stems.get(i) for i in memo.near_duplicates])
+             [stems.get(i) for i, _ in memo.related], [stems.get(i) for i in memo.near_duplicates], idea_themes)
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def idea_headings(ideas: list[tuple[float, float, str, int | None]]) -> list[str]:
+    """Each idea's section heading in its memo's note: its title, made safe for a [[Note#Heading]] link
+    (no []|#^), numbered where two ideas of a memo share one."""
+    headings: list[str] = []
+    for number, (_, _, title, _) in enumerate(ideas, start=1):
+        heading = " ".join(_WIKILINK_BREAKERS.sub(" ", _one_line(title)).split()) or f"Idea {number}"
+        while heading in headings:
+            heading = f"{heading} ({number})"
+        headings.append(heading)
+    return headings
+
+
+_WIKILINK_BREAKERS = re.compile(r"[\[\]|#^]")
+
+
+def _idea_sections(memo: ExportMemo, segments: list[ExportSegment], names: dict[str, str],
+                   tag_of_theme: dict[int, str]) -> list[str]:
+    """A `##` section per idea: its span, its theme (link and tag), its passages (each passage in the idea its
+    middle falls in)."""
+    lines: list[str] = []
+    from app.ideas import idea_row
+
+    starts = [start for start, _, _, _ in memo.ideas]
+    passages: list[list[ExportSegment]] = [[] for _ in memo.ideas]
+    for segment in segments:
+        passages[idea_row(starts, segment.start, segment.end)].append(segment)
+    for (start, end, _, theme_id), heading, own in zip(memo.ideas, idea_headings(memo.ideas), passages):
+        lines += [f"## {heading}", ""]
+        about = [f"{_clock(start)} – {_clock(end)}"]
+        if theme_id is not None and f"theme:{theme_id}" in names:
+            about.append(f"theme [[{names[f'theme:{theme_id}']}]]")
+        tag = _tag(tag_of_theme[theme_id]) if theme_id in tag_of_theme else None
+        if tag:
+            about.append(f"#{tag}")
+        lines += [" · ".join(about), ""]
+        for segment in own:
+            lines += [f"**[{_clock(segment.start)}]** {_inline(segment.text)}", ""]
+    return lines
 
 
 def _render_memo(
     memo: ExportMemo, names: dict[str, str], memos_by_id: dict[int, ExportMemo],
     theme_paths: list[list[str]], audio_link: tuple[str, str], day: str | None,
+    tag_of_theme: dict[int, str] | None = None,
 ) -> str:
     """`theme_paths`: the keys of the themes the memo is in, each from its broad theme down; `day`: _day of
     its recorded_at."""
@@ -418,13 +461,16 @@ def _render_memo(
     lines += ["## Audio", ""]
     if embed:
         lines += [embed, ""]
-    lines += [link, "", "## Transcript", ""]
+    lines += [link, ""]
     segments = sorted(memo.segments, key=lambda s: (s.start, s.end))
-    if segments:
+    if len(memo.ideas) > 1:
+        lines += _idea_sections(memo, segments, names, tag_of_theme or {})
+    else:
+        lines += ["## Transcript", ""]
         for segment in segments:
             lines += [f"**[{_clock(segment.start)}]** {_inline(segment.text)}", ""]
-    else:
-        lines += ["_No transcript._", ""]
+        if not segments:
+            lines += ["_No transcript._", ""]
     if memo.todos:
         lines += ["## To-dos", "", *(_task_line(todo) for todo in memo.todos), ""]
     related = {}
@@ -503,8 +549,10 @@ def _memo_count(n: int) -> str:
 def _render_theme(
     theme: ExportTheme, names: dict[str, str], memos_by_id: dict[int, ExportMemo],
     parent: ExportTheme | None, subthemes: list[ExportTheme], days: dict[int, str | None],
+    ideas: list[tuple[ExportMemo, str]] = (),
 ) -> str:
-    """A theme's note: its memos; a broad theme's also links its sub-themes, a sub-theme's its parent.
+    """A theme's note: its memos; a broad theme's also links its sub-themes, a sub-theme's its parent; the
+    ideas of longer recordings placed in it link to their sections ([[Note#Idea]]).
     (A theme with neither is written as before the tree, so an old vault's notes stay unchanged.)"""
     members = sorted(
         (memos_by_id[i] for i in set(theme.memo_ids) if i in memos_by_id), key=lambda m: (m.recorded_at, m.id)
@@ -524,6 +572,10 @@ def _render_theme(
         if members:
             lines += [f"## Memos directly in {_inline(theme.name) or 'this theme'}", ""]
     lines += [f"- {days[m.id] or '?'} [[{names[f'memo:{m.id}']}]]" for m in members]
+    if ideas:
+        lines += ["", "## Ideas in longer recordings", ""]
+        lines += [f"- {days[m.id] or '?'} [[{names[f'memo:{m.id}']}#{heading}]]"
+                  for m, heading in sorted(ideas, key=lambda item: (item[0].recorded_at, item[0].id))]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -639,6 +691,13 @@ def _export(
     names = _allocate_names(vault, memos, themes, days, week)
     audio_rels = _allocate_audio(vault, memos, audio_hashes) if copy_audio else {}
     parents = _parents(themes)
+    tag_of_theme = theme_tags(themes)
+    ideas_in: dict[int, list[tuple[ExportMemo, str]]] = {}  # theme id -> the ideas of split memos placed in it
+    for memo in memos:
+        if len(memo.ideas) > 1:
+            for (_, _, _, theme_id), heading in zip(memo.ideas, idea_headings(memo.ideas)):
+                if theme_id is not None:
+                    ideas_in.setdefault(theme_id, []).append((memo, heading))
     themes_by_id = {theme.id: theme for theme in themes}
     subthemes_of: dict[int, list[ExportTheme]] = {}
     for theme in themes:
@@ -693,7 +752,9 @@ def _export(
     for memo in memos:
         rel, key = f"{stems[memo.id]}.md", f"memo:{memo.id}"
         link = _audio_link(memo, target, copied.get(memo.id))
-        inputs = _memo_inputs(memo, stems, theme_names_of.get(memo.id, []), link, days[memo.id])
+        idea_themes = [(names.get(f"theme:{t}"), tag_of_theme.get(t)) for _, _, _, t in memo.ideas] \
+            if len(memo.ideas) > 1 else None  # an idea's theme renamed: its section's link and tag change
+        inputs = _memo_inputs(memo, stems, theme_names_of.get(memo.id, []), link, days[memo.id], idea_themes)
         owned = vault.manifest.files.get(rel)
         if (owned is not None and owned.key == key and owned.inputs == inputs and owned.size is not None
                 and vault.exists(rel) and vault.digest(rel) == owned.sha256):
@@ -701,10 +762,12 @@ def _export(
             manifest.files[rel] = owned
             continue
         inputs_of[rel] = inputs
-        notes[rel] = (key, _render_memo(memo, names, memos_by_id, themes_of.get(memo.id, []), link, days[memo.id]))
+        notes[rel] = (key, _render_memo(memo, names, memos_by_id, themes_of.get(memo.id, []), link, days[memo.id],
+                                        tag_of_theme))
     for theme in themes:
         parent = themes_by_id[parents[theme.id]] if parents[theme.id] is not None else None
-        content = _render_theme(theme, names, memos_by_id, parent, subthemes_of.get(theme.id, []), days)
+        content = _render_theme(theme, names, memos_by_id, parent, subthemes_of.get(theme.id, []), days,
+                                ideas_in.get(theme.id, []))
         notes[f"{names[f'theme:{theme.id}']}.md"] = (f"theme:{theme.id}", content)
     line = _timeline(memos, themes)
     picture = None  # the index embeds the timeline's picture (a file the manifest owns, like a note)

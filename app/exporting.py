@@ -13,6 +13,7 @@ from app.display import local_day, said_times
 from app.export import (TAG_ROOT, ExportDigest, ExportMemo, ExportResult, ExportSegment, ExportTheme, export_vault,
                         theme_tags)
 from organize import related as related_memos
+from storage import ideas as stored_ideas
 from storage import memos as store
 from storage import themes as org
 from storage import todos as stored_todos
@@ -57,6 +58,7 @@ def _export_library(db: sqlite_utils.Database, data_dir: Path, target: Path, dig
         for todo in stored_todos.todos(db, include_done=True):
             ticked = local_day(todo.done_at) if todo.done_at else None
             todos_of.setdefault(todo.memo_id, []).append((todo.text, todo.due, ticked and ticked.isoformat()))
+    ideas_of = stored_ideas.all_ideas(db)  # as last split (Musings.export splits changed memos first)
     days = {memo.id: local_day(memo.recorded_at) for memo in done}
     chains = related_memos.chains_from_lists(related_of, days)  # ideas said on several days
     by_id = {memo.id: memo for memo in done}
@@ -82,6 +84,8 @@ def _export_library(db: sqlite_utils.Database, data_dir: Path, target: Path, dig
             todos=sorted(todos_of.get(memo.id, []), key=lambda todo: todo[2] is not None),
             said=said_times([by_id[i] for i in chain]) if chain else None,
             said_with=[i for i in chain if i != memo.id],
+            ideas=[(idea.start, idea.end, idea.title, idea.theme_id if idea.theme_id in themes else None)
+                   for idea in ideas_of.get(memo.id, ())] if len(ideas_of.get(memo.id, ())) > 1 else [],
         ))
     worth_writing = digest is not None and (digest.new_count or digest.todos or digest.recurring or digest.grew
                                             or digest.quiet or digest.brought_back is not None)

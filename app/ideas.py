@@ -109,12 +109,17 @@ def _ideas_of(db, memo_id: int, edits: list[tuple[str, float]], embed: Embed) ->
     return ideas
 
 
+def idea_row(starts: list[float], start: float, end: float) -> int:
+    """Which idea (of those starting at `starts`, in order) a passage from `start` to `end` belongs to: the one
+    its middle falls in (a boundary inside a passage gives it to the idea holding most of it)."""
+    return min(max(bisect.bisect_right(starts, (start + end) / 2) - 1, 0), len(starts) - 1)
+
+
 def idea_texts(segments: list[tuple[float, float, str]], edges: list[float]) -> list[str]:
-    """The words of each idea between consecutive `edges`: each segment goes to the idea its middle is in."""
+    """The words of each idea between consecutive `edges`."""
     parts: list[list[str]] = [[] for _ in edges[1:]]
     for start, end, text in segments:
-        row = min(max(bisect.bisect_right(edges, (start + end) / 2) - 1, 0), len(parts) - 1)
-        parts[row].append(text)
+        parts[idea_row(edges[:-1], start, end)].append(text)
     return [" ".join(words) for words in parts]
 
 

@@ -17,9 +17,12 @@ from tests.organize.conftest import read_topics
 PAUSE_S = 0.6  # between the three parts, as a speaker draws breath (no long pause to lean on)
 
 
-def utterances(intent: str, n: int) -> str:
+TOPICS = ("transfer", "book_flight", "recipe")
+
+
+def utterances(intent: str, n: int, skip: int = 0) -> str:
     rows = [r["text"] for r in read_topics("clinc150/clinc150_test.jsonl") if r["intent"] == intent]
-    return " ".join(t[0].upper() + t[1:] + "." for t in rows[:n])
+    return " ".join(t[0].upper() + t[1:] + "." for t in rows[skip:skip + n])
 
 
 def speak_ramble(folder: Path, parts: list[str]) -> tuple[Path, list[float]]:
@@ -49,10 +52,16 @@ def ramble_library(tmp_path_factory):
     data_dir = folder / "data"
     recordings = folder / "recorder"
     recordings.mkdir()
-    parts = [utterances("transfer", 7), utterances("book_flight", 7), utterances("recipe", 7)]
-    _, truth = speak_ramble(recordings, parts)
+    parts = [utterances(topic, 7) for topic in TOPICS]
+    ramble, truth = speak_ramble(recordings, parts)
+    # short memos on each of the three topics (other utterances), so the library has themes to place ideas in
+    for topic in TOPICS:
+        for n in range(4):
+            subprocess.run(["espeak-ng", "-s", "160", "-w", str(recordings / f"{topic}-{n}.wav"),
+                            utterances(topic, 2, skip=8 + 2 * n)], check=True, capture_output=True)
     run_musings("import", str(recordings), data_dir=data_dir, check=True)
-    memo = json.loads(run_musings("list", "--json", data_dir=data_dir, check=True).stdout)[0]
+    memo = next(m for m in json.loads(run_musings("list", "--json", data_dir=data_dir, check=True).stdout)
+                if m["original_name"] == ramble.name)
     return data_dir, memo, truth
 
 
@@ -68,6 +77,9 @@ def test_a_spoken_three_topic_ramble_becomes_three_ideas_with_their_boundaries(r
     for idea, true in zip(ideas[1:], truth):
         assert abs(idea["start"] - true) <= 3.0, (ideas, truth)
     assert len({idea["title"] for idea in ideas}) == 3, ideas
+    themes = json.loads(run_musings("themes", "--json", data_dir=data_dir, check=True).stdout)["themes"]
+    assert len({idea["theme_id"] for idea in ideas}) == 3, (ideas, themes)  # each idea in a theme of its own
+    assert None not in {idea["theme_id"] for idea in ideas}
     assert all(isinstance(idea["id"], int) for idea in ideas)
     listed = run_musings("list", data_dir=data_dir, check=True).stdout
     assert "[3 ideas]" in listed, listed
@@ -115,3 +127,7 @@ def test_the_export_writes_a_section_per_idea(ramble_library, tmp_path):
     headings = [line[3:] for line in text.splitlines() if line.startswith("## ")]
     for idea in ideas:
         assert idea["title"] in headings, (headings, ideas)
+    # each idea's theme note links to the idea's own section of the memo's note
+    for idea in ideas:
+        linked = [p for p in vault.rglob("*.md") if f"[[{note.stem}#{idea['title']}]]" in p.read_text(encoding="utf-8")]
+        assert linked, idea
