@@ -533,11 +533,14 @@ def cmd_search(args, data_dir: Path) -> int:
                                                         theme_id=args.theme)
     if args.json:
         _print_json([{"memo_id": r.memo.id, "title": r.memo.title, "recorded_at": r.memo.recorded_at,
-                      "matched_by": r.matched_by, "snippet": _highlight(r.snippet, "**", "**")} for r in results])
+                      "matched_by": r.matched_by, "snippet": _highlight(r.snippet, "**", "**"),
+                      "start": r.start, "idea": r.idea_title} for r in results])
         return 0
     bold = ("\x1b[1;33m", "\x1b[0m") if sys.stdout.isatty() else ("[", "]")
     for r in results:
-        print(f"{r.memo.id:>5}  {shown_day(r.memo.recorded_at)}  {one_line(r.memo.title)}: {_shown_snippet(r.snippet, *bold)}")
+        idea = f" › {one_line(r.idea_title)} (from {clock(r.start)})" if r.idea_title else ""
+        print(f"{r.memo.id:>5}  {shown_day(r.memo.recorded_at)}  {one_line(r.memo.title)}{idea}: "
+              f"{_shown_snippet(r.snippet, *bold)}")
     if not results:
         print("no matches", file=sys.stderr)
     return 0

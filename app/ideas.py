@@ -101,11 +101,12 @@ def _ideas_of(db, memo_id: int, edits: list[tuple[str, float]], embed: Embed) ->
     edges = [segments[0][0], *cuts, segments[-1][1]]
     texts = idea_texts(segments, edges)
     titled_before = [(idea.start, idea.title) for idea in stored.ideas_of(db, memo_id) if idea.title_by_user]
-    themes = _themes_of(db, texts, embed, memo.theme_id if memo else None)
+    themes, vectors = _themes_of(db, texts, embed, memo.theme_id if memo else None)
     ideas = []
-    for (a, b), text, theme_id in zip(zip(edges, edges[1:]), texts, themes):
+    for (a, b), text, theme_id, vector in zip(zip(edges, edges[1:]), texts, themes, vectors):
         own = next((title for start, title in titled_before if abs(start - a) <= SAME_PASSAGE_S), None)
-        ideas.append(stored.NewIdea(a, b, own or title_for(text), own is not None, theme_id))
+        ideas.append(stored.NewIdea(a, b, own or title_for(text), own is not None, theme_id,
+                                    None if vector is None else np.asarray(vector, dtype=np.float32).tobytes()))
     return ideas
 
 
@@ -123,16 +124,17 @@ def idea_texts(segments: list[tuple[float, float, str]], edges: list[float]) -> 
     return [" ".join(words) for words in parts]
 
 
-def _themes_of(db, texts: list[str], embed: Embed, memo_theme: int | None) -> list[int | None]:
-    """Each idea's leaf theme: one idea is the memo (its theme); several are placed by their own words."""
+def _themes_of(db, texts: list[str], embed: Embed, memo_theme: int | None) -> tuple[list, list]:
+    """Each idea's leaf theme and vector: one idea is the memo (its theme, no vector of its own); several are
+    embedded and placed by their own words."""
     if len(texts) <= 1:
-        return [memo_theme] * len(texts)
+        return [memo_theme] * len(texts), [None] * len(texts)
     from organize.themes import place
     from storage import themes as org
 
+    vectors = embed(texts)
     theme_ids, centroids = org.leaf_centroids(db)
     if not theme_ids:
-        return [memo_theme] * len(texts)
-    vectors = embed(texts)
+        return [memo_theme] * len(texts), list(vectors)
     rows = [place(vector, centroids) for vector in vectors]
-    return [theme_ids[row] if row is not None else None for row in rows]
+    return [theme_ids[row] if row is not None else None for row in rows], list(vectors)

@@ -8,6 +8,7 @@ every correction the user made (rename, merge, move) is passed back in and kept.
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from dataclasses import dataclass
 
@@ -50,6 +51,8 @@ class SearchResult:
     memo: store.Memo
     snippet: str
     matched_by: str  # keyword / semantic / both
+    start: float = 0.0  # where to play from: the start of the idea the hit is in (0 for a memo of one idea)
+    idea_title: str | None = None  # that idea's title, when the memo holds several
 
 
 class Organizer:
@@ -267,10 +270,12 @@ class Organizer:
                         if mode in ("hybrid", "keyword") else [])
         snippets = {hit.memo.id: hit.snippet for hit in keyword_hits}
         semantic_ids: list[int] = []
+        query_vector = None
         if mode in ("hybrid", "semantic"):
             ids, vectors = org.load_embeddings(self.db, MODEL_NAME)
             if ids and query.strip():
-                scores = semantic_scores(self.embedder.embed([query])[0], vectors)
+                query_vector = self.embedder.embed([query])[0]
+                scores = semantic_scores(query_vector, vectors)
                 if theme_id is not None:
                     scores[~np.isin(ids, org.memos_of_theme(self.db, theme_id))] = -np.inf
                 semantic_ids = [ids[i] for i in top_k(scores, 50) if scores[i] >= SEMANTIC_MIN_SCORE]
@@ -281,7 +286,33 @@ class Organizer:
             how = ("both" if memo_id in snippets and memo_id in semantic_ids
                    else "keyword" if memo_id in snippets else "semantic")
             results.append(SearchResult(memo, snippets.get(memo_id) or _opening(memo.transcript), how))
+        self._point_at_ideas(results, query, query_vector)
         return results
+
+    def _point_at_ideas(self, results: list[SearchResult], query: str, query_vector: np.ndarray | None) -> None:
+        """A hit in a memo of several ideas plays from the idea it is in: the passage holding most of the query's
+        words (the first of equals), else the idea whose own vector is nearest the query's."""
+        from app.ideas import idea_row
+        from storage import ideas as stored
+
+        split = stored.spans_with_vectors(self.db, [r.memo.id for r in results])
+        terms = {t for t in re.findall(r"\w+", query.lower()) if len(t) > 1}
+        for result in results:
+            ideas = split.get(result.memo.id)
+            if not ideas:
+                continue
+            starts = [idea.start for idea, _ in ideas]
+            row = None
+            if result.matched_by != "semantic" and terms:
+                found = [(len(terms & set(re.findall(r"\w+", s.shown_text.lower()))), -s.start, s)
+                         for s in store.get_segments(self.db, result.memo.id)]
+                most, _, passage = max(found, key=lambda item: item[:2], default=(0, 0, None))
+                row = idea_row(starts, passage.start, passage.end) if most else None
+            if row is None and query_vector is not None and all(vector for _, vector in ideas):
+                matrix = np.stack([np.frombuffer(vector, dtype=np.float32) for _, vector in ideas])
+                row = int(np.argmax(matrix @ query_vector))
+            if row is not None:
+                result.start, result.idea_title = ideas[row][0].start, ideas[row][0].title
 
 
 def _parents(model, existing: list[org.ThemeRecord], labels: np.ndarray) -> dict[int, int | None]:

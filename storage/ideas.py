@@ -30,6 +30,7 @@ class NewIdea:
     title: str
     title_by_user: bool = False
     theme_id: int | None = None
+    vector: bytes | None = None  # float32, the model's; only when the memo holds several ideas
 
 
 _COLUMNS = "ideas.id, ideas.memo_id, ideas.position, ideas.start, ideas.end, ideas.title, ideas.title_by_user, " \
@@ -64,7 +65,8 @@ def replace_for_memo(db: sqlite_utils.Database, memo_id: int, source: str, ideas
         db.execute("DELETE FROM ideas WHERE memo_id = ?", [memo_id])
         db["ideas"].insert_all([{"memo_id": memo_id, "position": position, "start": idea.start, "end": idea.end,
                                  "title": idea.title, "title_by_user": int(idea.title_by_user),
-                                 "theme_id": idea.theme_id} for position, idea in enumerate(ideas)])
+                                 "theme_id": idea.theme_id, "vector": idea.vector}
+                                for position, idea in enumerate(ideas)])
         db["idea_sources"].upsert({"memo_id": memo_id, "source": source}, pk="memo_id")
 
 
@@ -89,6 +91,18 @@ def all_ideas(db: sqlite_utils.Database) -> dict[int, list[StoredIdea]]:
                           "WHERE memos.deleted_at IS NULL ORDER BY ideas.memo_id, ideas.position"):
         out.setdefault(row[1], []).append(_idea(row))
     return out
+
+
+def spans_with_vectors(db: sqlite_utils.Database, memo_ids: list[int]) -> dict[int, list[tuple[StoredIdea, bytes | None]]]:
+    """The ideas of these memos (those holding several), each with its vector, by memo id, in order."""
+    out: dict[int, list[tuple[StoredIdea, bytes | None]]] = {}
+    if not _kept(db) or not memo_ids:
+        return out
+    marks = ",".join("?" * len(memo_ids))
+    for row in db.execute(f"SELECT {_COLUMNS}, ideas.vector FROM ideas WHERE ideas.memo_id IN ({marks}) "
+                          "ORDER BY ideas.memo_id, ideas.position", list(memo_ids)):
+        out.setdefault(row[1], []).append((_idea(row), row[8]))
+    return {memo_id: ideas for memo_id, ideas in out.items() if len(ideas) > 1}
 
 
 def counts(db: sqlite_utils.Database) -> dict[int, int]:

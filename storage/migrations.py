@@ -259,11 +259,12 @@ def m014_todos(db: sqlite_utils.Database) -> None:
 def m015_ideas(db: sqlite_utils.Database) -> None:
     # The ideas a recording holds (organize/ideas.py splits the transcript, app/ideas.py keeps them): each a
     # span of the recording (`start`, `end` seconds), its place, a title (`title_by_user` 1 = the user's), the
-    # leaf theme its words are nearest to. `idea_sources`: a digest of the transcript (and of the user's edits)
+    # leaf theme its words are nearest to, and (for a memo of several ideas) the idea's own vector, which search
+    # uses to play a hit from the idea it is about. `idea_sources`: a digest of the transcript (and of the user's edits)
     # they were made from, per memo. `idea_edits`: the user's splits and joins by second, applied in order
     # on every re-split, so a changed transcript keeps them.
     db["ideas"].create({"id": int, "memo_id": int, "position": int, "start": float, "end": float, "title": str,
-                        "title_by_user": int, "theme_id": int}, pk="id")
+                        "title_by_user": int, "theme_id": int, "vector": bytes}, pk="id")
     db["ideas"].create_index(["memo_id"])
     db["idea_sources"].create({"memo_id": int, "source": str}, pk="memo_id")
     db["idea_edits"].create({"id": int, "memo_id": int, "kind": str, "at": float}, pk="id")

@@ -131,3 +131,17 @@ def test_the_export_writes_a_section_per_idea(ramble_library, tmp_path):
     for idea in ideas:
         linked = [p for p in vault.rglob("*.md") if f"[[{note.stem}#{idea['title']}]]" in p.read_text(encoding="utf-8")]
         assert linked, idea
+
+
+def test_a_search_hit_inside_the_second_idea_plays_from_that_ideas_start(ramble_library):
+    data_dir, memo, _ = ramble_library
+    ideas = show(data_dir, memo["id"])["ideas"]
+    for mode in ("--keyword", "--semantic"):
+        hits = json.loads(run_musings("search", "book a flight to boston", mode, "--json", data_dir=data_dir,
+                                      check=True).stdout)
+        hit = next((h for h in hits if h["memo_id"] == memo["id"]), None)
+        assert hit is not None, (mode, hits)
+        assert hit["start"] == ideas[1]["start"] and hit["idea"] == ideas[1]["title"], (mode, hit, ideas)
+    # a memo of one idea plays from its beginning
+    whole = json.loads(run_musings("search", "recipe", "--json", data_dir=data_dir, check=True).stdout)
+    assert all(h["start"] == 0.0 and h["idea"] is None for h in whole if h["memo_id"] != memo["id"])
