@@ -502,6 +502,14 @@ class Musings:
         self._refresh_ideas(None)
         return stored.all_ideas(self.db())
 
+    def idea_themes(self) -> dict[int, set[int]]:
+        """The themes the ideas of each split memo are in (as last split), by memo id: a memo with several
+        ideas is listed under each of their themes."""
+        from storage import ideas as stored
+
+        return {memo_id: {idea.theme_id for idea in ideas if idea.theme_id is not None}
+                for memo_id, ideas in stored.all_ideas(self.db()).items() if len(ideas) > 1}
+
     def idea_counts(self) -> dict[int, int]:
         """How many ideas each split memo holds (a memo not in it: one, or not transcribed)."""
         from storage import ideas as stored

@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
         self.memos: list = []  # every memo, newest first
         self.trashed: list = []  # the memos in the trash ("Recently deleted"), most recently deleted first
         self.search_results: list | None = None
+        self.idea_themes: dict[int, set[int]] = {}  # memo id -> its ideas' themes (memos of several ideas)
         self.search_query = ""
         self._search_generation = 0
         self._map_dirty = True
@@ -193,6 +194,8 @@ class MainWindow(QMainWindow):
         self.memo_view.theme_chosen.connect(lambda memo_id, theme_id: self.move_memos([memo_id], theme_id))
         self.memo_view.open_memo.connect(self.reveal_memo)
         self.memo_view.segment_edited.connect(self.edit_segment)
+        self.memo_view.idea_split.connect(self.split_idea)
+        self.memo_view.ideas_joined.connect(self.join_ideas)
         self.memo_view.player.failed.connect(self.show_error)
         self.theme_map.memo_clicked.connect(self.reveal_memo)
         self.timeline.cell_clicked.connect(self._show_timeline_cell)
@@ -427,21 +430,21 @@ class MainWindow(QMainWindow):
         self.runner.run(self._read_library, name="read the library", on_success=done,
                         on_failure=lambda message, error: self.show_error(f"Could not read the library: {message}"))
 
-    def _read_library(self, memos: list | None = None) -> tuple[list, list, list, list]:
-        """Memos, trash, themes, and the memos that look like one split recording (0.1 s at 20,000: off the
-        UI thread when read by a job)."""
+    def _read_library(self, memos: list | None = None) -> tuple[list, list, list, list, dict]:
+        """Memos, trash, themes, the memos that look like one split recording (0.1 s at 20,000: off the
+        UI thread when read by a job), and the themes of split memos' ideas."""
         from app.joining import suggest_joins
 
         memos = self.library.memos() if memos is None else memos
-        return memos, self.library.trash(), self.library.themes(), suggest_joins(memos)
+        return memos, self.library.trash(), self.library.themes(), suggest_joins(memos), self.library.idea_themes()
 
     def refresh(self) -> None:
         """Re-read memos and themes (milliseconds: WAL reads never wait for a writer; 0.2 s at 20,000 memos)."""
         self._apply_library(self._read_library())
 
-    def _apply_library(self, read: tuple[list, list, list, list]) -> None:
+    def _apply_library(self, read: tuple[list, list, list, list, dict]) -> None:
         self._library_generation += 1
-        self.memos, self.trashed, self.theme_records, joins = read
+        self.memos, self.trashed, self.theme_records, joins, self.idea_themes = read
         self._count_memos()
         self._show_counts()
         self._offer_joins(joins)
@@ -576,9 +579,10 @@ class MainWindow(QMainWindow):
             memos = filter_by_date(live, RECENT_DAYS)
         elif key == UNSORTED:
             memos = [m for m in live if m.theme_id is None and m.status == "done"]
-        else:  # a broad theme lists its sub-themes' memos too
+        else:  # a broad theme lists its sub-themes' memos too, and a memo of several ideas is under each of theirs
             subtree = {key} | {t.id for t in self.theme_records if t.parent_id == key}
-            memos = [m for m in live if m.theme_id in subtree]
+            ideas_in = self.idea_themes
+            memos = [m for m in live if m.theme_id in subtree or (m.id in ideas_in and ideas_in[m.id] & subtree)]
         return filter_by_date(memos, days)
 
     def _listed_here(self, memo) -> bool:
@@ -603,7 +607,8 @@ class MainWindow(QMainWindow):
         elif key == UNSORTED:
             belongs = memo.theme_id is None and memo.status == "done"
         else:
-            belongs = memo.theme_id == key or memo.theme_id in {t.id for t in self.theme_records if t.parent_id == key}
+            subtree = {key} | {t.id for t in self.theme_records if t.parent_id == key}
+            belongs = memo.theme_id in subtree or bool(self.idea_themes.get(memo.id, set()) & subtree)
         return belongs and bool(filter_by_date([memo], self.date_filter.currentData()))
 
     def show_list(self) -> None:
@@ -683,7 +688,13 @@ class MainWindow(QMainWindow):
         if keep_player and self.memo_view.memo is not None and self.memo_view.memo.id == memo_id:
             self.memo_view.memo = memo
         self.memo_view.show_memo(memo, segments, self.theme_records, terms)
+        hit = next((r for r in self.search_results or () if r.memo.id == memo_id and r.start > 0), None)
+        if hit is not None and not keep_player:
+            self.memo_view.seek(hit.start)  # a search hit in a later idea plays from that idea's start
         self.theme_map.set_selected(memo_id)
+        self.runner.run(lambda: self.library.ideas(memo_id), name="ideas",
+                        on_success=lambda ideas: self._ideas_changed(memo_id, ideas),
+                        on_failure=lambda message, error: None)
         self.runner.run(lambda: self.library.related(memo_id), name="related",
                         on_success=lambda found: self.memo_view.show_related(memo_id, found),
                         on_failure=lambda message, error: None)
@@ -831,6 +842,29 @@ class MainWindow(QMainWindow):
 
         self._write_memos("save the edit", [memo_id], self.library.edit_segment, memo_id, position, text, then=reopen,
                           undo="Passage edited" if text is not None else "Original wording restored")
+
+    def split_idea(self, memo_id: int, seconds: float) -> None:
+        """A new idea of the open memo from the passage at `seconds` (kept through every re-split)."""
+        self.runner.run(lambda: self.library.split_idea(memo_id, seconds), name="split the idea",
+                        on_success=lambda ideas: self._ideas_changed(memo_id, ideas),
+                        on_failure=lambda message, error: self.show_error(f"Could not split the idea: {message}"))
+
+    def _ideas_changed(self, memo_id: int, ideas: list) -> None:
+        """A memo's ideas as they are now: marked in its transcript, and the themes it is listed under."""
+        themes = {idea.theme_id for idea in ideas if idea.theme_id is not None} if len(ideas) > 1 else set()
+        if themes != self.idea_themes.get(memo_id, set()):
+            if themes:
+                self.idea_themes[memo_id] = themes
+            else:
+                self.idea_themes.pop(memo_id, None)
+        self.memo_view.show_ideas(memo_id, ideas)
+
+    def join_ideas(self, first_id: int, second_id: int) -> None:
+        """Two neighbouring ideas of the open memo become one."""
+        memo_id = self.memo_view.memo.id if self.memo_view.memo is not None else None
+        self.runner.run(lambda: self.library.join_ideas(first_id, second_id), name="join the ideas",
+                        on_success=lambda ideas: memo_id is not None and self._ideas_changed(memo_id, ideas),
+                        on_failure=lambda message, error: self.show_error(f"Could not join the ideas: {message}"))
 
     def move_memos(self, memo_ids: list[int], theme_id: int | None) -> None:
         count = len(memo_ids)

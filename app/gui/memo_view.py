@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QLabel, QLineEdit, QListW
                                QVBoxLayout, QWidget)
 
 from app.gui.segment_edit import PassageEditor
+from app.ideas import idea_row
 from app.gui.sidebar import group_tree, theme_label
 from app.display import memo_title, said_times, shown_datetime
 from app.gui.player import SKIP_SECONDS, AudioPlayer, PlayerBar  # noqa: F401  (AudioPlayer: its old home)
@@ -31,6 +32,7 @@ from audio.recorded_time import describe_source
 
 EDITED_MARK = "(edited)"
 STAMP_COLOUR = QColor("#6366f1")
+IDEA_COLOUR = QColor("#b45309")  # an idea's mark above its first passage
 
 NO_THEME = -1
 
@@ -56,6 +58,8 @@ class TranscriptView(QTextEdit):
     seek_requested = Signal(float)
     edit_requested = Signal(int)  # segment position
     restore_requested = Signal(int)  # segment position
+    split_requested = Signal(float)  # a new idea from this second (a passage's start)
+    join_requested = Signal(int, int)  # the ids of an idea and the one before it
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -68,6 +72,8 @@ class TranscriptView(QTextEdit):
         self._playing: QTextEdit.ExtraSelection | None = None
         self.current_word: int | None = None
         self.segments: list = []
+        self.ideas: list = []  # storage.ideas.StoredIdea of the memo shown, in order; marked when more than one
+        self._shown_terms: list[str] | None = None
         self.editor: PassageEditor | None = None  # the passage being reworded, if one is
         self._rendering = False
         self._editing_click = False
@@ -85,6 +91,23 @@ class TranscriptView(QTextEdit):
             self._rendering = False
         self._place_editor()
 
+    def set_ideas(self, ideas) -> None:
+        """Mark where each idea starts ("Idea 2 · title" above its first passage), when there are several."""
+        ideas = list(ideas)
+        if [(i.id, i.start, i.title) for i in ideas] == [(i.id, i.start, i.title) for i in self.ideas]:
+            return
+        self.ideas = ideas
+        scroll = self.verticalScrollBar().value()
+        self.set_segments(self.segments, self._shown_terms)
+        self.verticalScrollBar().setValue(scroll)
+
+    def idea_of(self, index: int) -> int | None:
+        """The row in `ideas` of the idea segment `index` belongs to (None: one idea, or none known)."""
+        if len(self.ideas) < 2 or not 0 <= index < len(self.segments):
+            return None
+        segment = self.segments[index]
+        return idea_row([idea.start for idea in self.ideas], segment.start, segment.end)
+
     def _same_passage(self, index: int, segments: list) -> bool:
         """Whether `segments` are the ones shown, as far as the passage being edited is concerned."""
         if len(segments) != len(self.segments) or not 0 <= index < len(segments):
@@ -97,6 +120,7 @@ class TranscriptView(QTextEdit):
         self.clear()
         self.words, self.stamps = [], []
         self.segments = segments
+        self._shown_terms = terms
         cursor = QTextCursor(self.document())
         stamp_format = QTextCharFormat()
         stamp_format.setForeground(STAMP_COLOUR)
@@ -106,9 +130,18 @@ class TranscriptView(QTextEdit):
         edited_format.setFontItalic(True)
         mark_format = QTextCharFormat(stamp_format)
         mark_format.setForeground(QColor("#6b7280"))
+        idea_format = QTextCharFormat()
+        idea_format.setForeground(IDEA_COLOUR)
+        idea_format.setFontWeight(QFont.Weight.Bold)
+        previous_idea = None
         for index, segment in enumerate(self.segments):
             if index:
                 cursor.insertBlock()
+            row = self.idea_of(index)
+            if row is not None and row != previous_idea:  # in the passage's own block: a block stays a segment
+                cursor.insertText(f"Idea {row + 1} · {self.ideas[row].title}", idea_format)
+                cursor.insertText("\u2028", plain)
+            previous_idea = row
             first = cursor.position()
             cursor.insertText(f"[{clock(segment.start)}]", stamp_format)
             self.stamps.append(_Span(first, cursor.position(), segment.start, segment.end))
@@ -266,6 +299,16 @@ class TranscriptView(QTextEdit):
             menu.addAction("Edit this passage", lambda: self.edit_requested.emit(index))
             restore = menu.addAction("Restore original", lambda: self.restore_requested.emit(index))
             restore.setEnabled(self.is_edited(index))
+            menu.addSeparator()
+            row = self.idea_of(index)
+            starts_idea = row is not None and (index == 0 or self.idea_of(index - 1) != row)
+            if starts_idea and row > 0 and None not in (self.ideas[row - 1].id, self.ideas[row].id):
+                first, second = self.ideas[row - 1].id, self.ideas[row].id
+                menu.addAction("Join with the idea before", lambda: self.join_requested.emit(first, second))
+            else:
+                split = menu.addAction("Start a new idea here",
+                                       lambda: self.split_requested.emit(self.segments[index].start))
+                split.setEnabled(index > 0)
         menu.exec(event.globalPos())
         menu.deleteLater()
 
@@ -285,6 +328,8 @@ class MemoView(QWidget):
     theme_chosen = Signal(int, object)  # memo id, theme id or None (Unsorted)
     open_memo = Signal(int)
     segment_edited = Signal(int, int, object)  # memo id, segment position, new text or None (restore)
+    idea_split = Signal(int, float)  # memo id, the second a new idea starts at
+    ideas_joined = Signal(int, int)  # an idea's id and the next one's
 
     def __init__(self, data_dir: Path, parent=None):
         super().__init__(parent)
@@ -315,6 +360,9 @@ class MemoView(QWidget):
         self.transcript.seek_requested.connect(self.play_from)
         self.transcript.edit_requested.connect(self.ask_edit)
         self.transcript.restore_requested.connect(lambda position: self.edit_segment(position, None))
+        self.transcript.split_requested.connect(
+            lambda seconds: self.memo is not None and self.idea_split.emit(self.memo.id, seconds))
+        self.transcript.join_requested.connect(self.ideas_joined)
         self.related = QListWidget()
         self.related.setMaximumHeight(130)
         self.related.itemActivated.connect(lambda item: self.open_memo.emit(item.data(Qt.ItemDataRole.UserRole)))
@@ -369,6 +417,8 @@ class MemoView(QWidget):
                 self.theme.addItem(theme_label(themes, theme.id, by_id), theme.id)
         index = self.theme.findData(memo.theme_id if memo and memo.theme_id is not None else NO_THEME)
         self.theme.setCurrentIndex(max(index, 0))
+        if another:
+            self.transcript.ideas = []  # the last memo's: this one's come from a job (show_ideas)
         self.transcript.set_segments(segments, terms)
         self.related.clear()
         if another:
@@ -439,6 +489,11 @@ class MemoView(QWidget):
 
     def _show_playing(self, playing: bool) -> None:
         self.controls.set_playing(playing)
+
+    def show_ideas(self, memo_id: int, ideas) -> None:
+        """The open memo's ideas, marked in its transcript (read in a job: a changed memo is split again)."""
+        if self.memo is not None and self.memo.id == memo_id:
+            self.transcript.set_ideas(ideas)
 
     def play_from(self, seconds: float) -> None:
         if self.has_audio():

@@ -45,16 +45,16 @@ def speak_ramble(folder: Path, parts: list[str]) -> tuple[Path, list[float]]:
     return ramble, boundaries
 
 
-@pytest.fixture(scope="module")
-def ramble_library(tmp_path_factory):
+def make_ramble_library(folder: Path) -> tuple[Path, dict, list[float]]:
+    """A library imported by the real `musings import`: the three-topic ramble and four short memos per topic
+    (so there are themes to place its ideas in); returns the data folder, the ramble's memo (list --json) and
+    the true seconds where its 2nd and 3rd topics start."""
     require(shutil.which("espeak-ng") is not None, "espeak-ng is not installed (scripts/bootstrap.sh installs it)")
-    folder = tmp_path_factory.mktemp("ramble")
     data_dir = folder / "data"
     recordings = folder / "recorder"
     recordings.mkdir()
     parts = [utterances(topic, 7) for topic in TOPICS]
     ramble, truth = speak_ramble(recordings, parts)
-    # short memos on each of the three topics (other utterances), so the library has themes to place ideas in
     for topic in TOPICS:
         for n in range(4):
             subprocess.run(["espeak-ng", "-s", "160", "-w", str(recordings / f"{topic}-{n}.wav"),
@@ -63,6 +63,11 @@ def ramble_library(tmp_path_factory):
     memo = next(m for m in json.loads(run_musings("list", "--json", data_dir=data_dir, check=True).stdout)
                 if m["original_name"] == ramble.name)
     return data_dir, memo, truth
+
+
+@pytest.fixture(scope="module")
+def ramble_library(tmp_path_factory):
+    return make_ramble_library(tmp_path_factory.mktemp("ramble"))
 
 
 def show(data_dir: Path, memo_id: int) -> dict:
