@@ -442,15 +442,18 @@ def cmd_digest(args, data_dir: Path) -> int:
 def cmd_todos(args, data_dir: Path) -> int:
     library = _library(data_dir)
     found = library.todos(include_done=args.all)
+    ideas = library.ideas_of_todos(found)  # where a memo holds several ideas: the one it is said in
     if args.json:
         _print_json([{"id": t.id, "memo_id": t.memo_id, "text": t.text, "due": t.due, "done": t.done_at is not None,
-                      "start": t.start} for t in found])
+                      "start": t.start, "idea_id": ideas[t.id].id if t.id in ideas else None,
+                      "idea": ideas[t.id].title if t.id in ideas else None} for t in found])
         return 0
     if not found:
         print("No to-dos." if args.all else "No open to-dos.")
     for t in found:
         due = f"  due {t.due}" if t.due else ""
-        said = f"memo {t.memo_id}" + (f" at {clock(t.start)}" if t.start is not None else "")
+        said = f"memo {t.memo_id}" + (f", idea “{ideas[t.id].title}”" if t.id in ideas else "") \
+            + (f" at {clock(t.start)}" if t.start is not None else "")
         print(terminal_safe(f"{t.id:>5}  [{'x' if t.done_at else ' '}] {t.text}{due}  ({said})"))
     return 0
 

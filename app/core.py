@@ -319,6 +319,7 @@ class Musings:
             if not text:
                 raise Refused("a segment can't be empty: restore the transcription instead")
         store.edit_segment(self.db(), memo_id, position, text)  # the transcribed words again restore them
+        self._refresh_ideas([memo_id])  # the changed words split again now (the user's splits and joins kept)
 
     def move(self, memo_ids: Iterable[int], theme_id: int | None) -> None:
         """Put memos into a theme (None: Unsorted), by hand: re-clustering keeps them there."""
@@ -488,12 +489,15 @@ class Musings:
 
     def ideas(self, memo_id: int) -> list:
         """This memo's ideas in order (storage.ideas.StoredIdea: start, end, title, theme), split again first
-        if its transcript or the user's splits and joins changed since (app.ideas)."""
+        if its transcript or the user's splits and joins changed since (app.ideas); a read-only library gives
+        them as last split (a memo never split: one idea, the whole memo, id None)."""
         from app import ideas as kept
 
-        self.memo(memo_id)
-        self._refresh_ideas([memo_id])  # as the to-dos: kept up to date by reading, unless the disk is read-only
-        return kept.current(self.db(), memo_id, lambda texts: self.embedder().embed(texts))
+        memo = self.memo(memo_id)
+        if self.read_only:  # a reading command: what was split (at import, an edit, an export), nothing computed
+            return kept.current(self.db(), memo, None)
+        self._refresh_ideas([memo_id])
+        return kept.current(self.db(), memo, lambda texts: self.embedder().embed(texts))
 
     def all_ideas(self) -> dict[int, list]:
         """Every memo's ideas, by memo id (memos split again where they changed)."""
@@ -509,6 +513,19 @@ class Musings:
 
         return {memo_id: {idea.theme_id for idea in ideas if idea.theme_id is not None}
                 for memo_id, ideas in stored.all_ideas(self.db()).items() if len(ideas) > 1}
+
+    def ideas_of_todos(self, todos: list) -> dict[int, object]:
+        """For each to-do said in a memo of several ideas, the idea it is said in (by to-do id)."""
+        from app.ideas import idea_row
+        from storage import ideas as stored
+
+        split = stored.spans_with_vectors(self.db(), sorted({t.memo_id for t in todos if t.start is not None}))
+        found = {}
+        for todo in todos:
+            ideas = [idea for idea, _ in split.get(todo.memo_id, ())]
+            if ideas and todo.start is not None:
+                found[todo.id] = ideas[idea_row([i.start for i in ideas], todo.start, todo.start)]
+        return found
 
     def idea_counts(self) -> dict[int, int]:
         """How many ideas each split memo holds (a memo not in it: one, or not transcribed)."""

@@ -19,6 +19,7 @@ from storage import memos as store
 
 Embed = Callable[[list[str]], np.ndarray]
 
+WRITE_BATCH = 200  # memos split per transaction (short enough not to keep another writer waiting long)
 SAME_PASSAGE_S = 1.0  # a join removes the boundaries this close to its second; a user title follows a start this close
 
 
@@ -29,34 +30,49 @@ def digest(transcript: str, edits: list[tuple[str, float]]) -> str:
 def refresh(db, embed: Embed, memo_ids: Iterable[int] | None = None) -> int:
     """Split again every memo (of `memo_ids`, None: all) whose transcript or edits changed since; returns how
     many were split."""
-    known = stored.sources(db)
+    known = stored.sources(db) if memo_ids is None else {}
     all_edits: dict[int, list[tuple[str, float]]] = {}
     for memo_id, kind, at in db.execute("SELECT memo_id, kind, at FROM idea_edits ORDER BY id"):
         all_edits.setdefault(memo_id, []).append((kind, at))
-    wanted = None if memo_ids is None else set(memo_ids)
+    query = "SELECT id, transcript FROM memos WHERE status = 'done' AND deleted_at IS NULL"
+    if memo_ids is None:
+        rows = db.execute(query)
+    else:  # an import's few memos: not every transcript of the library read
+        wanted = sorted(set(memo_ids))
+        rows = [row for start in range(0, len(wanted), 500) for row in db.execute(
+            f"{query} AND id IN ({','.join('?' * len(wanted[start:start + 500]))})", wanted[start:start + 500])]
     changed = []
-    for memo_id, transcript in db.execute(
-            "SELECT id, transcript FROM memos WHERE status = 'done' AND deleted_at IS NULL"):
-        if wanted is not None and memo_id not in wanted:
-            continue
+    for memo_id, transcript in rows:
         edits = all_edits.get(memo_id, [])
         source = digest(transcript or "", edits)
-        if known.get(memo_id) != source:
+        if (known.get(memo_id) if memo_ids is None else stored.source_of(db, memo_id)) != source:
             changed.append((memo_id, edits, source))
-    for memo_id, edits, source in changed:
-        stored.replace_for_memo(db, memo_id, source, _ideas_of(db, memo_id, edits, embed))
+    from storage.themes import write_transaction
+
+    for start in range(0, len(changed), WRITE_BATCH):  # an old library's first split: not 20,000 transactions
+        with write_transaction(db):
+            for memo_id, edits, source in changed[start:start + WRITE_BATCH]:
+                stored.replace_for_memo(db, memo_id, source, _ideas_of(db, memo_id, edits, embed))
     return len(changed)
 
 
-def current(db, memo_id: int, embed: Embed) -> list[stored.StoredIdea]:
-    """This memo's ideas as stored if they are up to date, else as they would be split now, unstored (ids
-    None): what a read-only library shows."""
-    row = db.execute("SELECT transcript FROM memos WHERE id = ?", [memo_id]).fetchone()
-    edits = stored.edits(db, memo_id)
-    if row is None or stored.source_of(db, memo_id) == digest(row[0] or "", edits):
-        return stored.ideas_of(db, memo_id)
-    return [stored.StoredIdea(None, memo_id, position, idea.start, idea.end, idea.title, idea.title_by_user,
-                              idea.theme_id) for position, idea in enumerate(_ideas_of(db, memo_id, edits, embed))]
+def current(db, memo, embed: Embed | None) -> list[stored.StoredIdea]:
+    """This memo's ideas as stored if they are up to date; else as they would be split now, unstored (ids
+    None), or with no `embed` (a reading command: nothing computed) the whole memo as one idea."""
+    edits = stored.edits(db, memo.id)
+    if stored.source_of(db, memo.id) == digest(memo.transcript or "", edits):
+        ideas = stored.ideas_of(db, memo.id)
+        if len(ideas) == 1 and not ideas[0].title_by_user:  # one idea is the memo: its title as it is now
+            ideas[0].title = memo.title or memo.original_name
+        return ideas
+    if embed is None:
+        segments = segments_of(db, memo.id)
+        if not segments:
+            return []
+        return [stored.StoredIdea(None, memo.id, 0, segments[0][0], segments[-1][1],
+                                  memo.title or memo.original_name, False, memo.theme_id)]
+    return [stored.StoredIdea(None, memo.id, position, idea.start, idea.end, idea.title, idea.title_by_user,
+                              idea.theme_id) for position, idea in enumerate(_ideas_of(db, memo.id, edits, embed))]
 
 
 def segments_of(db, memo_id: int) -> list[tuple[float, float, str]]:
@@ -90,7 +106,6 @@ def nearest_segment_start(segments: list[tuple[float, float, str]], at: float) -
 
 def _ideas_of(db, memo_id: int, edits: list[tuple[str, float]], embed: Embed) -> list[stored.NewIdea]:
     from organize.ideas import split_ideas
-    from organize.titles import title_for
 
     segments = segments_of(db, memo_id)
     memo = store.get_memo(db, memo_id)
@@ -105,7 +120,17 @@ def _ideas_of(db, memo_id: int, edits: list[tuple[str, float]], embed: Embed) ->
     ideas = []
     for (a, b), text, theme_id, vector in zip(zip(edges, edges[1:]), texts, themes, vectors):
         own = next((title for start, title in titled_before if abs(start - a) <= SAME_PASSAGE_S), None)
-        ideas.append(stored.NewIdea(a, b, own or title_for(text), own is not None, theme_id,
+        # one idea is the memo: its title (titled at import from the same words; nothing to compute, and
+        # organize.titles' word lists not loaded by a reading command); several: each its own
+        if own:
+            title = own
+        elif len(texts) == 1:
+            title = (memo.title or memo.original_name) if memo else ""
+        else:
+            from organize.titles import title_for
+
+            title = title_for(text)
+        ideas.append(stored.NewIdea(a, b, title, own is not None, theme_id,
                                     None if vector is None else np.asarray(vector, dtype=np.float32).tobytes()))
     return ideas
 

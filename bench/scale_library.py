@@ -24,7 +24,7 @@ CACHE = Path.home() / ".cache" / "musings-bench"
 TOPICS = next((p for p in (ROOT.parent / "shared" / "data" / "topics", Path("/work/shared/data/topics"))
                if (p / "banking77").is_dir()), None)
 YEARS = 10
-BUILD = "2"  # what `done` holds: a cached library built by an older recipe (1: no to-dos read) is built again
+BUILD = "3"  # what `done` holds: a cached library built by an older recipe (1: no to-dos, 2: no ideas) is built again
 
 
 def texts(count: int) -> list[str]:
@@ -86,6 +86,10 @@ def build(folder: Path, count: int) -> Path:
     from app import todos as spoken
 
     spoken.refresh(db)  # as an import does: the to-dos the memos speak of, read once
+    from app import ideas
+    from organize.embeddings import Embedder
+
+    ideas.refresh(db, Embedder().embed)  # and the ideas each memo holds
     db.conn.close()
     return folder
 

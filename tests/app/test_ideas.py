@@ -150,3 +150,14 @@ def test_a_search_hit_inside_the_second_idea_plays_from_that_ideas_start(ramble_
     # a memo of one idea plays from its beginning
     whole = json.loads(run_musings("search", "recipe", "--json", data_dir=data_dir, check=True).stdout)
     assert all(h["start"] == 0.0 and h["idea"] is None for h in whole if h["memo_id"] != memo["id"])
+
+
+def test_a_spoken_todo_points_at_the_idea_it_is_said_in(ramble_library):
+    data_dir, memo, _ = ramble_library
+    ideas = show(data_dir, memo["id"])["ideas"]
+    todos = [t for t in json.loads(run_musings("todos", "--json", data_dir=data_dir, check=True).stdout)
+             if t["memo_id"] == memo["id"]]
+    assert todos, "the ramble says 'I need to book a flight…': a to-do"
+    for todo in todos:
+        holding = next(i for i in ideas if i["start"] <= todo["start"] < i["end"])
+        assert (todo["idea_id"], todo["idea"]) == (holding["id"], holding["title"]), (todo, ideas)
