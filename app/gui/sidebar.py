@@ -86,11 +86,19 @@ class ThemeList(QTreeWidget):
         self._hinted: QTreeWidgetItem | None = None
         self.selected_memo_ids = lambda: []  # the memo list's selection, for "New theme from the selected memos"
         self._open_todos = 0
+        self._shown = None  # what show_themes last drew from
 
     # -- filling ---------------------------------------------------------------------------------
 
     def show_themes(self, themes, total: int, recent: int, unsorted: int, trashed: int = 0, *,
                     to_review: int = 0) -> None:
+        themes = list(themes)
+        shown = (tuple((t.id, t.name, t.count, t.parent_id) for t in themes), total, recent, unsorted, trashed,
+                 to_review, self._open_todos)
+        if shown == self._shown and self.topLevelItemCount():  # a rename or an edit: the same entries, not rebuilt
+            self.themes = themes  # (500 items at 20,000 memos took 15-20 ms to make again)
+            return
+        self._shown = shown
         key = self.current_key()
         self.blockSignals(True)  # no filter_chosen and no itemCollapsed while rebuilding
         self._hinted = None

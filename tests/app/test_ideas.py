@@ -59,6 +59,9 @@ def make_ramble_library(folder: Path) -> tuple[Path, dict, list[float]]:
         for n in range(4):
             subprocess.run(["espeak-ng", "-s", "160", "-w", str(recordings / f"{topic}-{n}.wav"),
                             utterances(topic, 2, skip=8 + 2 * n)], check=True, capture_output=True)
+    # a minute about one thing (other utterances of one topic): it must stay one idea
+    subprocess.run(["espeak-ng", "-s", "160", "-w", str(recordings / "one topic minute.wav"),
+                    utterances("book_flight", 14, skip=16)], check=True, capture_output=True)
     run_musings("import", str(recordings), data_dir=data_dir, check=True)
     memo = next(m for m in json.loads(run_musings("list", "--json", data_dir=data_dir, check=True).stdout)
                 if m["original_name"] == ramble.name)
@@ -88,6 +91,14 @@ def test_a_spoken_three_topic_ramble_becomes_three_ideas_with_their_boundaries(r
     assert all(isinstance(idea["id"], int) for idea in ideas)
     listed = run_musings("list", data_dir=data_dir, check=True).stdout
     assert "[3 ideas]" in listed, listed
+
+
+def test_a_spoken_minute_about_one_thing_stays_one_idea(ramble_library):
+    data_dir, _, _ = ramble_library
+    memo = next(m for m in json.loads(run_musings("list", "--json", data_dir=data_dir, check=True).stdout)
+                if m["original_name"] == "one topic minute.wav")
+    assert memo["duration"] >= 40, memo  # long enough for the splitter to look at it
+    assert memo["ideas"] == 1 and len(show(data_dir, memo["id"])["ideas"]) == 1
 
 
 def test_the_users_split_and_join_survive_a_changed_transcript(ramble_library):
