@@ -328,10 +328,12 @@ def cmd_review(args, data_dir: Path) -> int:
     """`musings review`: the queue one memo at a time (a line of input per memo: a terminal or a pipe)."""
     library = _library(data_dir, read_only=args.json)
     queue = library.review_queue(limit=args.limit)
+    ideas = library.split_memos_ideas(item.memo.id for item in queue)  # a long recording: the ideas to look at
     if args.json:
         _print_json([{"memo_id": item.memo.id, "title": item.memo.title, "recorded_at": item.memo.recorded_at,
                       "theme_id": item.memo.theme_id, "theme_path": item.theme_path,
-                      "transcript": item.memo.transcript} for item in queue])
+                      "transcript": item.memo.transcript,
+                      "ideas": [_idea_json(idea) for idea in ideas.get(item.memo.id, ())]} for item in queue])
         return 0
     if not queue:
         print("Nothing to review: every memo has been looked at.")
@@ -344,6 +346,8 @@ def cmd_review(args, data_dir: Path) -> int:
             print(f"\n[{number}/{len(queue)}] {' › '.join(item.theme_path) or 'Unsorted'} · "
                   f"{shown_datetime(memo.recorded_at)} · {clock(memo.duration)}")
             print(terminal_safe(memo_title(memo)))
+            for n, idea in enumerate(ideas.get(memo.id, ()), start=1):
+                print(terminal_safe(f"  idea {n} at {clock(idea.start)}: {one_line(idea.title)}"))
             print(terminal_safe(textwrap.fill(memo.transcript or "", width=88, max_lines=12, placeholder=" …")))
             while True:
                 try:

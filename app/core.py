@@ -514,6 +514,13 @@ class Musings:
         return {memo_id: {idea.theme_id for idea in ideas if idea.theme_id is not None}
                 for memo_id, ideas in stored.all_ideas(self.db()).items() if len(ideas) > 1}
 
+    def split_memos_ideas(self, memo_ids: Iterable[int]) -> dict[int, list]:
+        """The ideas of those of these memos that hold several (as last split), by memo id, in order."""
+        from storage import ideas as stored
+
+        return {memo_id: [idea for idea, _ in ideas]
+                for memo_id, ideas in stored.spans_with_vectors(self.db(), list(memo_ids)).items()}
+
     def ideas_of_todos(self, todos: list) -> dict[int, object]:
         """For each to-do said in a memo of several ideas, the idea it is said in (by to-do id)."""
         from app.ideas import idea_row

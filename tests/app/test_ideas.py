@@ -172,3 +172,14 @@ def test_a_spoken_todo_points_at_the_idea_it_is_said_in(ramble_library):
     for todo in todos:
         holding = next(i for i in ideas if i["start"] <= todo["start"] < i["end"])
         assert (todo["idea_id"], todo["idea"]) == (holding["id"], holding["title"]), (todo, ideas)
+
+
+def test_the_review_queue_shows_a_long_recordings_ideas(ramble_library):
+    data_dir, memo, _ = ramble_library
+    ideas = show(data_dir, memo["id"])["ideas"]
+    queue = json.loads(run_musings("review", "--json", data_dir=data_dir, check=True).stdout)
+    item = next(i for i in queue if i["memo_id"] == memo["id"])
+    assert [i["start"] for i in item["ideas"]] == [i["start"] for i in ideas]
+    assert all(not i["ideas"] for i in queue if i["memo_id"] != memo["id"])  # one idea: nothing extra
+    shown = run_musings("review", data_dir=data_dir, input="s\n" * len(queue) + "q\n", check=True).stdout
+    assert f"idea 2 at" in shown and ideas[1]["title"] in shown, shown
