@@ -68,6 +68,13 @@ _PATH_ARGUMENT = re.compile(r'(?:(?:\d+|AT_FDCWD)<(?P<dir>[^>]*)>, )?"(?P<path>[
 _NOT_FILES = ("/dev/", "/proc/", "/sys/")
 
 
+# Variables by which onnxruntime (and other libraries) decide they run on a CI service and keep their telemetry
+# quiet. CI machines set some of them (CI=true): a check of what the app itself switches off clears them all,
+# or it would pass on CI whatever the app did. (An empty value counts as unset; read off libonnxruntime.so.)
+CI_SERVICE_MARKERS = ("CI", "TF_BUILD", "GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI", "TRAVIS", "JENKINS_URL",
+                      "CODEBUILD_BUILD_ID", "BUILDKITE", "TEAMCITY_VERSION", "APPVEYOR", "BITBUCKET_BUILD_NUMBER")
+
+
 class Offline:
     """Runs the real command with nothing able to leave the machine unnoticed, and reports what it touched.
 
@@ -100,8 +107,8 @@ class Offline:
                "TMPDIR": str(self.temp), "HF_HUB_OFFLINE": "", "TRANSFORMERS_OFFLINE": "",
                # Python's own byte-code cache beside the sources is not the app's doing
                "PYTHONDONTWRITEBYTECODE": "1", **_pulse_outside_home(folder / "pulse")}
-        for name in ("MUSINGS_RUNTIME_DIR", "MUSINGS_GUI_SETTINGS", "ORT_DISABLE_TELEMETRY"):
-            env[name] = ""  # the app's defaults, not a test's overrides
+        for name in ("MUSINGS_RUNTIME_DIR", "MUSINGS_GUI_SETTINGS", "ORT_DISABLE_TELEMETRY", *CI_SERVICE_MARKERS):
+            env[name] = ""  # the app's defaults, not a test's or a CI service's overrides
         wrapper = ("unshare", "--net") if _can_unshare() else ()
         self.run_options = {
             "wrapper": (*wrapper, "strace", "-ff", "-qq", "-A", "-y", "-o", str(self.traces / "trace"), "-e",
