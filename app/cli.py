@@ -525,11 +525,14 @@ def cmd_show(args, data_dir: Path) -> int:
     print(terminal_safe(f"Recorded {shown_datetime(memo.recorded_at)}, {clock(memo.duration)}, {memo.status}"
                         + (f" ({memo.error})" if memo.error else "")))
     print(terminal_safe(f"Audio: {data_dir / memo.library_path}\n"))
-    starts = {idea.start: (number, idea) for number, idea in enumerate(ideas, start=1)} if len(ideas) > 1 else {}
+    from app.ideas import idea_row
+
+    starts, shown = [idea.start for idea in ideas], None
     for segment in segments:
-        for at in [at for at in starts if at <= segment.start + 1e-6]:  # an idea starting here (or mid-way before)
-            number, idea = starts.pop(at)
-            print(terminal_safe(f"\n## Idea {number} (id {idea.id}): {one_line(idea.title)}"))
+        row = idea_row(starts, segment.start, segment.end) if len(ideas) > 1 else None
+        if row is not None and row != shown:  # the passage that opens an idea, by the rule every front uses
+            shown = row
+            print(terminal_safe(f"\n## Idea {row + 1} (id {ideas[row].id}): {one_line(ideas[row].title)}"))
         mark = " (edited)" if segment.edited_text is not None else ""
         print(f"[{clock(segment.start)} → {clock(segment.end)}] {one_line(segment.shown_text)}{mark}")
     return 0

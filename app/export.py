@@ -381,18 +381,15 @@ def _memo_inputs(memo: ExportMemo, stems: dict[int, str], theme_names: list[list
 
 
 def idea_headings(ideas: list[tuple[float, float, str, int | None]]) -> list[str]:
-    """Each idea's section heading in its memo's note: its title, made safe for a [[Note#Heading]] link
-    (no []|#^), numbered where two ideas of a memo share one."""
+    """Each idea's section heading in its memo's note: its title, made safe for a [[Note#Heading]] link as a
+    note name is (`_blanked`), numbered where two ideas of a memo share one."""
     headings: list[str] = []
     for number, (_, _, title, _) in enumerate(ideas, start=1):
-        heading = " ".join(_WIKILINK_BREAKERS.sub(" ", _one_line(title)).split()) or f"Idea {number}"
+        heading = " ".join(_blanked(title).split()) or f"Idea {number}"
         while heading in headings:
             heading = f"{heading} ({number})"
         headings.append(heading)
     return headings
-
-
-_WIKILINK_BREAKERS = re.compile(r"[\[\]|#^]")
 
 
 def _idea_sections(memo: ExportMemo, segments: list[ExportSegment], names: dict[str, str],

@@ -62,8 +62,10 @@ def current(db, memo, embed: Embed | None) -> list[stored.StoredIdea]:
     edits = stored.edits(db, memo.id)
     if stored.source_of(db, memo.id) == digest(memo.transcript or "", edits):
         ideas = stored.ideas_of(db, memo.id)
-        if len(ideas) == 1 and not ideas[0].title_by_user:  # one idea is the memo: its title as it is now
-            ideas[0].title = memo.title or memo.original_name
+        if len(ideas) == 1:  # one idea is the memo: its theme and (unless the user named the idea) its title now
+            ideas[0].theme_id = memo.theme_id
+            if not ideas[0].title_by_user:
+                ideas[0].title = memo.title or memo.original_name
         return ideas
     if embed is None:
         segments = segments_of(db, memo.id)
@@ -87,11 +89,10 @@ def boundaries(segments: list[tuple[float, float, str]], automatic: list[float],
         return []
     first, last = segments[0][0], segments[-1][1]
     cuts = list(automatic)
-    starts = [start for start, _, _ in segments[1:]]
     for kind, at in edits:
-        if kind == stored.SPLIT and starts:
-            cut = min(starts, key=lambda start: (abs(start - at), start))
-            if first < cut < last and all(abs(cut - other) >= 1e-6 for other in cuts):
+        if kind == stored.SPLIT:
+            cut = nearest_segment_start(segments, at)
+            if cut is not None and first < cut < last and all(abs(cut - other) >= 1e-6 for other in cuts):
                 cuts.append(cut)
         elif kind == stored.JOIN:
             cuts = [cut for cut in cuts if abs(cut - at) > SAME_PASSAGE_S]

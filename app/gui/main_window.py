@@ -705,11 +705,7 @@ class MainWindow(QMainWindow):
     def reveal_memo(self, memo_id: int) -> None:
         """Open a memo from elsewhere (related, map, a new recording): show it in the list if it is hidden."""
         if not self.memo_list.select_memo(memo_id):
-            self.search.clear()
-            self.search_results = None
-            self.date_filter.setCurrentIndex(0)
-            self.themes.select_key(ALL, emit=False)
-            self.show_list()
+            self._list_everything()
             self.memo_list.select_memo(memo_id, emit=False)
         self.open_memo(memo_id)
 
@@ -1055,12 +1051,16 @@ class MainWindow(QMainWindow):
         """Select the memos an import made (the summary's "Show imported"), showing all memos if some are hidden."""
         self.tabs.setCurrentWidget(self.list_stack)
         if not self.memo_list.select_memos(memo_ids):
-            self.search.clear()
-            self.search_results = None
-            self.date_filter.setCurrentIndex(0)
-            self.themes.select_key(ALL, emit=False)
-            self.show_list()
+            self._list_everything()
             self.memo_list.select_memos(memo_ids)
+
+    def _list_everything(self) -> None:
+        """No search, any date, All memos: the list as it is when nothing filters it."""
+        self.search.clear()
+        self.search_results = None
+        self.date_filter.setCurrentIndex(0)
+        self.themes.select_key(ALL, emit=False)
+        self.show_list()
 
     # -- export -----------------------------------------------------------------------------------
 
