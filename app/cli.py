@@ -614,7 +614,8 @@ def cmd_related(args, data_dir: Path) -> int:
     if args.json:
         _print_json([{"memo_id": r.memo.id, "title": r.memo.title, "score": round(r.score, 4),
                       "closeness": r.closeness, "near_duplicate": r.near_duplicate,
-                      "same_idea": any(m.id == r.memo.id for m in said)} for r in found])
+                      "same_idea": any(m.id == r.memo.id for m in said),
+                      "start": r.start, "idea": r.idea_title, "for_idea": r.for_idea} for r in found])
         return 0
     if said:
         print(f"{said_times(said)} (memos {', '.join(str(m.id) for m in said)})")
@@ -622,7 +623,9 @@ def cmd_related(args, data_dir: Path) -> int:
         print("Nothing related yet.")
     for r in found:
         mark = "  (near-duplicate)" if r.near_duplicate else ""
-        print(f"{r.memo.id:>5}  {r.closeness:<10}  {one_line(memo_title(r.memo))}{mark}")
+        where = f"  (its idea at {clock(r.start)}: {one_line(r.idea_title)})" if r.idea_title else ""
+        mine = f"  [to your idea: {one_line(r.for_idea)}]" if r.for_idea else ""
+        print(terminal_safe(f"{r.memo.id:>5}  {r.closeness:<10}  {one_line(memo_title(r.memo))}{where}{mine}{mark}"))
     return 0
 
 
@@ -1039,7 +1042,7 @@ def cmd_install_desktop(args, data_dir: Path) -> int:
         change = install_desktop(autostart=args.autostart, watch=args.watch)
     except (DesktopError, OSError) as error:
         print(f"musings: cannot install the desktop entry: {error}", file=sys.stderr)
-        return 2
+        return 1
     for path in change.removed:
         print(f"removed {path}")
     for path in change.written:
@@ -1058,7 +1061,7 @@ def cmd_uninstall_desktop(args, data_dir: Path) -> int:
         change = uninstall_desktop()
     except (DesktopError, OSError) as error:
         print(f"musings: cannot remove the desktop entry: {error}", file=sys.stderr)
-        return 2
+        return 1
     for path in change.removed:
         print(f"removed {path}")
     for path in change.kept:

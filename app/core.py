@@ -224,7 +224,7 @@ class Musings:
     def related(self, memo_id: int, *, limit: int = RELATED_PER_MEMO) -> list:
         """The memos most like this one, best first, none below RELATED_MIN_SCORE."""
         self.memo(memo_id)
-        return [r for r in self.organizer().related(memo_id, k=limit) if r.score >= RELATED_MIN_SCORE]
+        return self.organizer().related(memo_id, k=limit, min_score=RELATED_MIN_SCORE)
 
     def recurrence(self, memo_id: int) -> list[store.Memo]:
         """The same idea said on other days: this memo's chain (organize.related.chain: memos at least "very
@@ -409,7 +409,9 @@ class Musings:
         return said
 
     def rebuild_themes(self) -> int:
-        """Group every memo again (keeping the user's names, moves, merges and nesting). Returns the count."""
+        """Group every memo again, a memo of several ideas as its ideas (keeping the user's names, moves, merges
+        and nesting). Returns the count."""
+        self._refresh_ideas(None)  # the ideas as the transcripts and the user's splits are now
         return self.organizer().recluster()
 
     # -- review: ideas come back ---------------------------------------------------------------------

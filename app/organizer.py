@@ -39,6 +39,9 @@ class RelatedMemo:
     memo: store.Memo
     score: float
     near_duplicate: bool
+    start: float = 0.0  # where to play it from: the start of its idea that is related (0: the whole memo)
+    idea_title: str | None = None  # that idea's title, when the related memo holds several
+    for_idea: str | None = None  # the title of this memo's own idea it is related to, when this memo holds several
 
     @property
     def closeness(self) -> str:
@@ -86,6 +89,11 @@ class Organizer:
                 org.set_title(self.db, memo_id, title_for(text), by_user=False)
             topical = {memo_id: v for (memo_id, text), v in zip(todo, vectors) if not is_junk(text)}
             self._place(topical)
+            from app import ideas
+
+            # the ideas each new recording holds (a short one: one idea, nothing embedded; 5 minutes: ~0.1 s),
+            # split before a re-clustering, which groups ideas
+            ideas.refresh(self.db, self.embedder.embed, [memo_id for memo_id, _ in todo])
         if self._reclustering_due():
             self.recluster()
         elif todo and topical:
@@ -96,10 +104,6 @@ class Organizer:
             from app import todos as spoken
 
             spoken.refresh(self.db)  # what the new memos say to do, read now (a few ms each), not at the next listing
-            from app import ideas
-
-            # the ideas each new recording holds (a short one: one idea, nothing embedded; 5 minutes: ~0.1 s)
-            ideas.refresh(self.db, self.embedder.embed, [memo_id for memo_id, _ in todo])
         return len(todo)
 
     def _place(self, vectors: dict[int, np.ndarray]) -> None:
@@ -187,17 +191,19 @@ class Organizer:
         # Read first: a correction the user makes from now on, while the clustering computes (seconds
         # on a big library), is newer than it and save_themes keeps it.
         snapshot = org.themes_snapshot(self.db)
-        ids, vectors = org.load_embeddings(self.db, MODEL_NAME)
-        if not ids:
+        memo_ids, memo_vectors = org.load_embeddings(self.db, MODEL_NAME)
+        if not memo_ids:
             return 0
-        by_id = org.transcripts(self.db)
-        texts = [by_id[memo_id] for memo_id in ids]
+        items = _Items.of(self.db, memo_ids, memo_vectors)
+        ids, vectors, texts = items.memo_of, items.vectors, items.texts
         current = snapshot.placements
-        index_of = {memo_id: i for i, memo_id in enumerate(ids)}
-        pinned = {index_of[p.memo_id]: p.theme_id for p in current.values()
-                  if p.pinned and p.theme_id is not None and p.memo_id in index_of}
+        pinned = {row: current[memo_id].theme_id for row, memo_id in enumerate(ids)
+                  if items.idea_of[row] is None and memo_id in current and current[memo_id].pinned
+                  and current[memo_id].theme_id is not None}
         placed = [current[m].theme_id if m in current else None for m in ids]  # None: imported meanwhile
-        before = np.array([-1 if theme_id is None else theme_id for theme_id in placed])
+        placed = [placed[row] if idea is None else items.idea_theme[row] for row, idea in enumerate(items.idea_of)]
+        before = np.array([-1 if theme_id is None or theme_id not in snapshot.theme_ids else theme_id
+                           for theme_id in placed])
         existing = [t for t in org.list_themes(self.db) if t.id in snapshot.theme_ids]
         known = {t.id for t in existing if t.centroid is not None}
         previous = [Theme(t.id, t.centroid, np.flatnonzero(before == t.id).tolist(), t.name,
@@ -217,8 +223,8 @@ class Organizer:
         for key in sorted(set(labels.tolist()) - {-1} | {p for p in parent_of.values() if p is not None}):
             under = (labels == key) | np.isin(labels, [k for k, p in parent_of.items() if p == key])
             themes[int(key)] = (names[key], centroid(vectors[under]), parent_of.get(key))
-        assignments = {memo_id: (None if label < 0 else int(label)) for memo_id, label in zip(ids, labels)}
-        org.save_themes(self.db, themes, assignments, based_on=snapshot)
+        assignments, idea_assignments = items.assignments(labels, current)
+        org.save_themes(self.db, themes, assignments, based_on=snapshot, idea_assignments=idea_assignments)
         return len(themes)
 
     def related_lists(self, k: int = RELATED_PER_MEMO) -> dict[int, list[tuple[int, float]]]:
@@ -254,13 +260,56 @@ class Organizer:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def related(self, memo_id: int, k: int = 5) -> list[RelatedMemo]:
+    def related(self, memo_id: int, k: int = 5, *, min_score: float = -1.0) -> list[RelatedMemo]:
+        """The `k` memos most like this one, best first, none under `min_score`. Ideas count on both sides: a
+        memo of several ideas is as close as its closest idea (and plays from that idea's start); a memo of
+        several ideas looks with each of its ideas in turn (the best match of its first idea, of its second...,
+        then the second best of each), so every idea gets its share of the `k`. Memos of one idea compare whole."""
+        from storage import ideas as stored_ideas
+
         ids, vectors = org.load_embeddings(self.db, MODEL_NAME)
         if memo_id not in ids:
             return []
-        found = related_memos.related(vectors, ids.index(memo_id), k=k)
-        return [RelatedMemo(store.get_memo(self.db, ids[i]), score, related_memos.is_near_duplicate(score))
-                for i, score in found]
+        row = ids.index(memo_id)
+        split = stored_ideas.spans_with_vectors(self.db, None)
+        own = [(idea.title, np.frombuffer(v, dtype=np.float32)) for idea, v in split.get(memo_id, ()) if v]
+        if len(own) < 2:
+            own = []
+        queries = np.stack([v for _, v in own]) if own else vectors[row:row + 1]
+        scores = related_memos.similarities(queries, vectors)  # (queries, memos): each memo whole
+        start = np.zeros(scores.shape)
+        idea_title: dict[tuple[int, int], str] = {}  # (query, memo row) -> the title of its idea that matched
+        row_of = {m: i for i, m in enumerate(ids)}
+        for other, ideas in split.items():
+            if other == memo_id or other not in row_of or not all(v for _, v in ideas):
+                continue
+            column = row_of[other]
+            by_idea = related_memos.similarities(queries, np.stack([np.frombuffer(v, dtype=np.float32)
+                                                                    for _, v in ideas]))  # (queries, its ideas)
+            for q, i in enumerate(by_idea.argmax(axis=1).tolist()):
+                if by_idea[q, i] > scores[q, column]:
+                    scores[q, column], start[q, column] = by_idea[q, i], ideas[i][0].start
+                    idea_title[(q, column)] = ideas[i][0].title
+        scores[:, row] = -np.inf
+        rankings = [iter(np.argsort(-scores[q], kind="stable").tolist()) for q in range(len(queries))]
+        chosen: list[tuple[int, int]] = []  # (query, memo row)
+        taken: set[int] = set()
+        live = list(range(len(queries)))
+        while live and len(chosen) < min(k, len(ids) - 1):
+            for q in list(live):
+                column = next((c for c in rankings[q] if c not in taken), None)
+                if column is None or scores[q, column] < min_score:
+                    live.remove(q)
+                    continue
+                chosen.append((q, column))
+                taken.add(column)
+                if len(chosen) == min(k, len(ids) - 1):
+                    break
+        chosen.sort(key=lambda pick: (-scores[pick], pick[1]))  # each idea has its share; shown best first
+        return [RelatedMemo(store.get_memo(self.db, ids[c]), float(scores[q, c]),
+                            related_memos.is_near_duplicate(float(scores[q, c])), float(start[q, c]),
+                            idea_title.get((q, c)), own[q][0] if own else None)
+                for q, c in chosen]
 
     def search(self, query: str, *, mode: str = "hybrid", limit: int = 20,
                theme_id: int | None = None) -> list[SearchResult]:
@@ -313,6 +362,70 @@ class Organizer:
                 row = int(np.argmax(matrix @ query_vector))
             if row is not None:
                 result.start, result.idea_title = ideas[row][0].start, ideas[row][0].title
+
+
+@dataclass
+class _Items:
+    """What a re-clustering groups: each memo, except that a memo of several ideas is its ideas, each with its
+    own vector and words (a memo of one idea is clustered exactly as before ideas existed)."""
+
+    memo_of: list[int]  # the memo each item is, or is an idea of
+    idea_of: list[int | None]  # the idea's id; None: the whole memo
+    idea_theme: list[int | None]  # the idea's theme as last placed (None for a whole memo)
+    length: list[float]  # the idea's seconds (0 for a whole memo)
+    vectors: np.ndarray
+    texts: list[str]
+
+    @classmethod
+    def of(cls, db: sqlite_utils.Database, memo_ids: list[int], memo_vectors: np.ndarray) -> "_Items":
+        from app.ideas import idea_texts, segments_of
+        from storage import ideas as stored_ideas
+
+        split = stored_ideas.spans_with_vectors(db, None)
+        transcripts = org.transcripts(db)
+        items = cls([], [], [], [], np.zeros(0), [])
+        rows: list[np.ndarray] = []
+        for row, memo_id in enumerate(memo_ids):
+            ideas = split.get(memo_id)
+            segments = segments_of(db, memo_id) if ideas and all(vector for _, vector in ideas) else []
+            if not segments:
+                items._add(memo_id, None, None, 0.0, transcripts[memo_id])
+                rows.append(memo_vectors[row])
+                continue
+            edges = [segments[0][0], *(idea.start for idea, _ in ideas[1:]), segments[-1][1]]
+            for (idea, vector), text in zip(ideas, idea_texts(segments, edges)):
+                items._add(memo_id, idea.id, idea.theme_id, idea.end - idea.start, text)
+                rows.append(np.frombuffer(vector, dtype=np.float32))
+        items.vectors = np.stack(rows).astype(memo_vectors.dtype, copy=False)
+        return items
+
+    def _add(self, memo_id: int, idea_id: int | None, theme_id: int | None, length: float, text: str) -> None:
+        self.memo_of.append(memo_id)
+        self.idea_of.append(idea_id)
+        self.idea_theme.append(theme_id)
+        self.length.append(length)
+        self.texts.append(text)
+
+    def assignments(self, labels: np.ndarray, current: dict) -> tuple[dict[int, int | None], dict[int, int | None]]:
+        """Each memo's theme (a memo of several ideas: its longest idea's, or where the user pinned it) and
+        each idea's."""
+        memos: dict[int, int | None] = {}
+        ideas: dict[int, int | None] = {}
+        longest: dict[int, float] = {}
+        for memo_id, idea_id, length, label in zip(self.memo_of, self.idea_of, self.length, labels.tolist()):
+            theme_id = None if label < 0 else int(label)
+            if idea_id is None:
+                memos[memo_id] = theme_id
+                continue
+            ideas[idea_id] = theme_id
+            if theme_id is not None and length > longest.get(memo_id, -1.0):
+                longest[memo_id], memos[memo_id] = length, theme_id
+            memos.setdefault(memo_id, None)
+        for memo_id in {m for m, i in zip(self.memo_of, self.idea_of) if i is not None}:
+            placed = current.get(memo_id)
+            if placed is not None and placed.pinned and placed.theme_id is not None:
+                memos[memo_id] = placed.theme_id  # moved by the user: stays; its ideas are clustered on their own
+        return memos, ideas
 
 
 def _parents(model, existing: list[org.ThemeRecord], labels: np.ndarray) -> dict[int, int | None]:

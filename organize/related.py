@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from organize.search import semantic_scores
+from organize.threads import single_blas_thread
 
 # Calibrated on real paraphrase pairs vs same-topic pairs (tests/organize/test_related.py):
 # paraphrases of one memo score >= 0.85 with all-MiniLM-L6-v2, different memos about
@@ -22,6 +23,12 @@ def related(vectors: np.ndarray, index: int, k: int = 5) -> list[tuple[int, floa
     top = np.argpartition(-scores, k - 1)[:k]
     top = top[np.lexsort((top, -scores[top]))]
     return [(int(i), float(scores[i])) for i in top]
+
+
+def similarities(queries: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Cosine of each of `queries` (unit rows) against each row of `vectors`: (queries, rows)."""
+    with single_blas_thread():
+        return np.asarray(queries, dtype=np.float32) @ np.asarray(vectors, dtype=np.float32).T
 
 
 def is_near_duplicate(score: float, threshold: float = NEAR_DUPLICATE_THRESHOLD) -> bool:

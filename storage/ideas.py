@@ -93,14 +93,17 @@ def all_ideas(db: sqlite_utils.Database) -> dict[int, list[StoredIdea]]:
     return out
 
 
-def spans_with_vectors(db: sqlite_utils.Database, memo_ids: list[int]) -> dict[int, list[tuple[StoredIdea, bytes | None]]]:
-    """The ideas of these memos (those holding several), each with its vector, by memo id, in order."""
+def spans_with_vectors(db: sqlite_utils.Database, memo_ids: list[int] | None) -> dict[int, list[tuple[StoredIdea, bytes | None]]]:
+    """The ideas of these memos (None: of every memo) holding several, each with its vector, by memo id, in order."""
     out: dict[int, list[tuple[StoredIdea, bytes | None]]] = {}
-    if not _kept(db) or not memo_ids:
+    if not _kept(db) or memo_ids is not None and not memo_ids:
         return out
-    marks = ",".join("?" * len(memo_ids))
-    for row in db.execute(f"SELECT {_COLUMNS}, ideas.vector FROM ideas WHERE ideas.memo_id IN ({marks}) "
-                          "ORDER BY ideas.memo_id, ideas.position", list(memo_ids)):
+    if memo_ids is None:  # the memos of several ideas: those with a second one
+        where, params = f"ideas.memo_id IN (SELECT memo_id FROM ideas WHERE position = 1)", []
+    else:
+        where, params = f"ideas.memo_id IN ({','.join('?' * len(memo_ids))})", list(memo_ids)
+    for row in db.execute(f"SELECT {_COLUMNS}, ideas.vector FROM ideas WHERE {where} "
+                          "ORDER BY ideas.memo_id, ideas.position", params):
         out.setdefault(row[1], []).append((_idea(row), row[8]))
     return {memo_id: ideas for memo_id, ideas in out.items() if len(ideas) > 1}
 

@@ -192,17 +192,44 @@ def set_title(db: sqlite_utils.Database, memo_id: int, title: str, *, by_user: b
 
 
 def list_themes(db: sqlite_utils.Database) -> list[ThemeRecord]:
-    """Every theme, broad and sub-themes alike, largest first (by memos in it and its sub-themes)."""
-    return [
-        ThemeRecord(row["id"], row["name"], bool(row["name_edited"]), _vector(row["centroid"]), row["n"],
-                    row["parent_id"], bool(row["parent_edited"]), row["n"] + row["in_children"])
-        for row in db.query(
-            """SELECT themes.*, (SELECT count(*) FROM memos WHERE memos.theme_id = themes.id) AS n,
-                      (SELECT count(*) FROM memos JOIN themes AS child ON memos.theme_id = child.id
-                       WHERE child.parent_id = themes.id) AS in_children
-               FROM themes ORDER BY n + in_children DESC, themes.name"""
-        )
-    ]
+    """Every theme, broad and sub-themes alike, largest first (by memos in it and its sub-themes; a memo of
+    several ideas counts in each theme one of its ideas is in)."""
+    rows = list(db.query(
+        """SELECT themes.*, (SELECT count(*) FROM memos WHERE memos.theme_id = themes.id) AS n,
+                  (SELECT count(*) FROM memos JOIN themes AS child ON memos.theme_id = child.id
+                   WHERE child.parent_id = themes.id) AS in_children
+           FROM themes"""))
+    by_ideas = _listed_by_ideas(db)
+    children: dict[int, list[int]] = {}
+    for row in rows:
+        if row["parent_id"] is not None:
+            children.setdefault(row["parent_id"], []).append(row["id"])
+    records = []
+    for row in rows:
+        extra = len(by_ideas.get(row["id"], ()))
+        below = len(set().union(*(by_ideas.get(child, set()) for child in children.get(row["id"], ()))))
+        records.append(ThemeRecord(row["id"], row["name"], bool(row["name_edited"]), _vector(row["centroid"]),
+                                   row["n"] + extra, row["parent_id"], bool(row["parent_edited"]),
+                                   row["n"] + extra + row["in_children"] + below))
+    return sorted(records, key=lambda t: (-t.count, t.name))
+
+
+# The ideas of memos holding several, not in the trash (a memo of one idea is its memo: the theme its stored idea
+# was placed in is not read)
+SPLIT_IDEAS = ("memo_id IN (SELECT split.memo_id FROM ideas AS split JOIN memos AS m ON m.id = split.memo_id "
+               "WHERE split.position = 1 AND m.deleted_at IS NULL)")
+
+
+def _listed_by_ideas(db: sqlite_utils.Database) -> dict[int, set[int]]:
+    """Theme id -> the memos listed in it by one of their ideas only (their own theme is another)."""
+    if "ideas" not in db.table_names():
+        return {}
+    out: dict[int, set[int]] = {}
+    for theme_id, memo_id in db.execute(
+            f"""SELECT ideas.theme_id, ideas.memo_id FROM ideas JOIN memos ON memos.id = ideas.memo_id
+                WHERE ideas.{SPLIT_IDEAS} AND ideas.theme_id IS NOT NULL AND ideas.theme_id IS NOT memos.theme_id"""):
+        out.setdefault(theme_id, set()).add(memo_id)
+    return out
 
 
 def theme_tree(db: sqlite_utils.Database) -> list[tuple[ThemeRecord, list[ThemeRecord]]]:
@@ -292,9 +319,11 @@ def save_themes(
     themes: dict[int, tuple],
     assignments: dict[int, int | None],
     based_on: ThemesSnapshot | None = None,
+    idea_assignments: dict[int, int | None] | None = None,
 ) -> None:
     """Write a full clustering in one transaction: themes (id -> (name, centroid[, parent id])) and memo ->
-    theme (its most specific one). A theme given without a parent is a broad theme.
+    theme (its most specific one), and the theme of each idea clustered on its own (idea id -> theme). A
+    theme given without a parent is a broad theme.
 
     Names the user edited are kept, and so is a parent the user chose (`set_parent`) while both themes
     exist; themes left without memos and sub-themes are removed. `based_on`: the library as the clustering
@@ -306,8 +335,9 @@ def save_themes(
     now = now_text()
     themes = {k: (v[0], v[1], v[2] if len(v) > 2 else None) for k, v in themes.items()}
     with write_transaction(db):
+        ideas = dict(idea_assignments or {})
         if based_on is not None:
-            themes, assignments = _rebase(db, themes, assignments, based_on)
+            themes, assignments, ideas = _rebase(db, themes, assignments, based_on, ideas)
         edited = {row["id"] for row in db.query("SELECT id FROM themes WHERE name_edited = 1")}
         chosen = {row["id"]: row["parent_id"] for row in
                   db.query("SELECT id, parent_id FROM themes WHERE parent_edited = 1")}
@@ -332,11 +362,15 @@ def save_themes(
             db.execute("UPDATE themes SET parent_id = ? WHERE id = ?", [parent, theme_id])
         for memo_id, theme_id in assignments.items():
             db.execute("UPDATE memos SET theme_id = ? WHERE id = ?", [theme_id, memo_id])
+        for idea_id, theme_id in ideas.items():
+            db.execute("UPDATE ideas SET theme_id = ? WHERE id = ?", [theme_id, idea_id])
         delete_empty_themes(db)
 
 
-def _rebase(db, themes: dict, assignments: dict, based_on: ThemesSnapshot) -> tuple[dict, dict]:
-    """The clustering's themes and assignments, minus what the library changed since `based_on`."""
+def _rebase(db, themes: dict, assignments: dict, based_on: ThemesSnapshot,
+            ideas: dict) -> tuple[dict, dict, dict]:
+    """The clustering's themes and assignments (of memos, and of ideas), minus what the library changed since
+    `based_on`."""
     now_placed = placements(db)
     now_ids = {row["id"] for row in db.query("SELECT id FROM themes")}
     removed = based_on.theme_ids - now_ids
@@ -352,14 +386,19 @@ def _rebase(db, themes: dict, assignments: dict, based_on: ThemesSnapshot) -> tu
         for memo_id, theme_id in assignments.items()
         if memo_id in now_placed and now_placed[memo_id] == based_on.placements.get(memo_id)
     }
-    return themes, assignments
+    ideas = {idea_id: None if theme_id in removed else renumbered.get(theme_id, theme_id)
+             for idea_id, theme_id in ideas.items()}
+    return themes, assignments, ideas
 
 
 def delete_empty_themes(db: sqlite_utils.Database) -> None:
-    """Remove themes holding no memos and no sub-themes (sub-themes first: a broad theme may empty with them)."""
+    """Remove themes holding no memos, no idea of a memo of several and no sub-themes (sub-themes first: a
+    broad theme may empty with them)."""
+    ideas = (f" AND id NOT IN (SELECT theme_id FROM ideas WHERE theme_id IS NOT NULL AND {SPLIT_IDEAS})"
+             if "ideas" in db.table_names() else "")
     for _ in range(2):
         db.execute("DELETE FROM themes WHERE id NOT IN (SELECT theme_id FROM memos WHERE theme_id IS NOT NULL) "
-                   "AND id NOT IN (SELECT parent_id FROM themes WHERE parent_id IS NOT NULL)")
+                   "AND id NOT IN (SELECT parent_id FROM themes WHERE parent_id IS NOT NULL)" + ideas)
 
 
 def place_memo(db: sqlite_utils.Database, memo_id: int, theme_id: int | None, *, by_user: bool = False) -> None:
@@ -412,6 +451,8 @@ def merge_themes(db: sqlite_utils.Database, source_id: int, target_id: int) -> N
                 raise StorageError(f"there is no theme {theme_id}")
         db.execute("UPDATE memos SET theme_id = ?, theme_pinned = 1 WHERE theme_id IN (?, ?)",
                    [target_id, source_id, target_id])
+        if "ideas" in db.table_names():  # the ideas in it too (of memos whose own theme is elsewhere)
+            db.execute("UPDATE ideas SET theme_id = ? WHERE theme_id = ?", [target_id, source_id])
         # The source's sub-themes go with it, their memos (and the target's sub-themes' memos) pinned there so a
         # re-clustering keeps the merge: under the target if that is a broad theme, else beside it.
         db.execute("UPDATE memos SET theme_pinned = 1 WHERE theme_id IN (SELECT id FROM themes WHERE parent_id IN (?, ?))",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from storage import memos as store
-from storage.themes import write_transaction
+from storage.themes import SPLIT_IDEAS, write_transaction
 
 
 MEMO_FIELDS = ("title", "title_edited", "deleted_at", "trashed_theme_id", "trashed_theme_pinned", "review_state",
@@ -27,6 +27,7 @@ class Snapshot:
     places: dict[int, tuple[int | None, int]]  # memo id -> (theme id, pinned)
     fields: dict[int, dict] = field(default_factory=dict)  # memo id -> its MEMO_FIELDS
     wordings: dict[tuple[int, int], str | None] = field(default_factory=dict)  # (memo, position) -> edited_text
+    idea_places: dict[int, int | None] = field(default_factory=dict)  # idea id -> theme (memos of several ideas)
 
 
 def take(db: sqlite_utils.Database, memo_ids=()) -> Snapshot:
@@ -42,7 +43,9 @@ def take(db: sqlite_utils.Database, memo_ids=()) -> Snapshot:
         wordings = {(memo_id, position): text for memo_id, position, text in
                     db.execute(f"SELECT memo_id, position, edited_text FROM segments WHERE memo_id IN ({marks})",
                                memo_ids)}
-    return Snapshot(themes, places, fields, wordings)
+    idea_places = dict(db.execute(f"SELECT id, theme_id FROM ideas WHERE {SPLIT_IDEAS}").fetchall()) \
+        if "ideas" in db.table_names() else {}
+    return Snapshot(themes, places, fields, wordings, idea_places)
 
 
 def restore(db: sqlite_utils.Database, snapshot: Snapshot) -> None:
@@ -61,6 +64,11 @@ def restore(db: sqlite_utils.Database, snapshot: Snapshot) -> None:
         for memo_id, place in snapshot.places.items():
             if memo_id in current and current[memo_id] != place:
                 db.execute("UPDATE memos SET theme_id = ?, theme_pinned = ? WHERE id = ?", [*place, memo_id])
+        if snapshot.idea_places:  # an idea a merge moved returns (an idea split since is left as it is)
+            ideas_now = dict(db.execute("SELECT id, theme_id FROM ideas").fetchall())
+            for idea_id, theme_id in snapshot.idea_places.items():
+                if idea_id in ideas_now and ideas_now[idea_id] != theme_id:
+                    db.execute("UPDATE ideas SET theme_id = ? WHERE id = ?", [theme_id, idea_id])
         for memo_id, values in snapshot.fields.items():  # a memo deleted since comes out of the trash here
             if memo_id in current:  # (one deleted for good since stays gone)
                 db["memos"].update(memo_id, values)
@@ -72,6 +80,8 @@ def restore(db: sqlite_utils.Database, snapshot: Snapshot) -> None:
                 store.edit_segment(db, memo_id, position, text)
         # Themes made since (a new theme a move created) go when nothing is in them any more.
         for theme_id in set(now) - set(snapshot.themes):
-            if not db.execute("SELECT 1 FROM memos WHERE theme_id = ? UNION SELECT 1 FROM themes WHERE parent_id = ?",
-                              [theme_id, theme_id]).fetchone():
+            ideas = f" UNION SELECT 1 FROM ideas WHERE theme_id = {int(theme_id)} AND {SPLIT_IDEAS}" \
+                if snapshot.idea_places else ""
+            if not db.execute("SELECT 1 FROM memos WHERE theme_id = ? UNION SELECT 1 FROM themes WHERE parent_id = ?"
+                              + ideas, [theme_id, theme_id]).fetchone():
                 db["themes"].delete(theme_id)

@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
         self.empty_state.import_requested.connect(lambda: self.ask_import_files())
         self.memo_view.title_edited.connect(self.set_title)
         self.memo_view.theme_chosen.connect(lambda memo_id, theme_id: self.move_memos([memo_id], theme_id))
-        self.memo_view.open_memo.connect(self.reveal_memo)
+        self.memo_view.open_memo.connect(self.reveal_memo_at)
         self.memo_view.segment_edited.connect(self.edit_segment)
         self.memo_view.idea_split.connect(self.split_idea)
         self.memo_view.ideas_joined.connect(self.join_ideas)
@@ -702,6 +702,12 @@ class MainWindow(QMainWindow):
                         on_success=lambda chain: self.memo_view.show_recurrence(memo_id, chain),
                         on_failure=lambda message, error: None)
 
+    def reveal_memo_at(self, memo_id: int, start: float) -> None:
+        """Open a related memo, playing from the start of its idea that is related (0: from its beginning)."""
+        self.reveal_memo(memo_id)
+        if start > 0 and self.memo_view.memo is not None and self.memo_view.memo.id == memo_id:
+            self.memo_view.seek(start)
+
     def reveal_memo(self, memo_id: int) -> None:
         """Open a memo from elsewhere (related, map, a new recording): show it in the list if it is hidden."""
         if not self.memo_list.select_memo(memo_id):
@@ -954,7 +960,8 @@ class MainWindow(QMainWindow):
     def rebuild_themes(self) -> None:
         self.statusBar().showMessage("Rebuilding themes…")
         self.runner.run(self.library.rebuild_themes, name="recluster",
-                        on_success=lambda count: (self.statusBar().showMessage(f"{count} themes"), self.refresh()),
+                        on_success=lambda count: (self.statusBar().showMessage(f"Themes rebuilt: {count} themes", 10_000),
+                                                  self.refresh()),
                         on_failure=lambda message, error: self.show_error(f"Could not rebuild themes: {message}"))
 
     def _rename_selected_theme(self) -> None:
@@ -1044,7 +1051,7 @@ class MainWindow(QMainWindow):
 
     def _import_finished(self, summary: str) -> None:
         self.import_panel.finish(summary)
-        self.statusBar().showMessage(summary)
+        self.statusBar().showMessage(summary, 15_000)  # the import panel keeps it
         self.refresh()
 
     def show_imported(self, memo_ids: list[int]) -> None:

@@ -326,7 +326,7 @@ class TranscriptView(QTextEdit):
 class MemoView(QWidget):
     title_edited = Signal(int, str)
     theme_chosen = Signal(int, object)  # memo id, theme id or None (Unsorted)
-    open_memo = Signal(int)
+    open_memo = Signal(int, float)  # memo id, where to play it from (a related idea's start; 0: the memo)
     segment_edited = Signal(int, int, object)  # memo id, segment position, new text or None (restore)
     idea_split = Signal(int, float)  # memo id, the second a new idea starts at
     ideas_joined = Signal(int, int)  # an idea's id and the next one's
@@ -365,8 +365,8 @@ class MemoView(QWidget):
         self.transcript.join_requested.connect(self.ideas_joined)
         self.related = QListWidget()
         self.related.setMaximumHeight(130)
-        self.related.itemActivated.connect(lambda item: self.open_memo.emit(item.data(Qt.ItemDataRole.UserRole)))
-        self.related.itemClicked.connect(lambda item: self.open_memo.emit(item.data(Qt.ItemDataRole.UserRole)))
+        self.related.itemActivated.connect(self._open_related)
+        self.related.itemClicked.connect(self._open_related)
         self.player.position_changed.connect(self._position_changed)
         self.player.duration_changed.connect(self._duration_changed)
         self.player.playing_changed.connect(self._show_playing)
@@ -437,6 +437,11 @@ class MemoView(QWidget):
         self.recurrence.setToolTip("\n".join(memo_title(m) for m in chain))
         self.recurrence.setVisible(bool(chain))
 
+    def _open_related(self, item: QListWidgetItem) -> None:
+        memo_id = item.data(Qt.ItemDataRole.UserRole)
+        if memo_id is not None:
+            self.open_memo.emit(memo_id, float(item.data(Qt.ItemDataRole.UserRole + 1) or 0.0))
+
     def show_related(self, memo_id: int, related) -> None:
         if self.memo is None or self.memo.id != memo_id:
             return
@@ -446,9 +451,15 @@ class MemoView(QWidget):
             label = f"{memo_title(found.memo)}   · {found.closeness}"
             if found.near_duplicate:
                 label += ", said before"
+            if found.idea_title:  # a memo of several ideas: the one related, played from its start
+                label += f"   · its idea at {clock(found.start)}: {found.idea_title}"
             item = QListWidgetItem(label)
-            item.setToolTip(f"Similarity {found.score:.2f}")
+            tip = f"Similarity {found.score:.2f}"
+            if found.for_idea:
+                tip += f"\nRelated to this memo's idea “{found.for_idea}”"
+            item.setToolTip(tip)
             item.setData(Qt.ItemDataRole.UserRole, found.memo.id)
+            item.setData(Qt.ItemDataRole.UserRole + 1, found.start)
             self.related.addItem(item)
         if not related:
             item = QListWidgetItem("Nothing related yet.")

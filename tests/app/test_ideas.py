@@ -163,6 +163,31 @@ def test_a_search_hit_inside_the_second_idea_plays_from_that_ideas_start(ramble_
     assert all(h["start"] == 0.0 and h["idea"] is None for h in whole if h["memo_id"] != memo["id"])
 
 
+def test_related_memos_point_at_the_idea_they_are_related_to(ramble_library):
+    data_dir, memo, _ = ramble_library
+    ideas = show(data_dir, memo["id"])["ideas"]
+    listed = json.loads(run_musings("list", "--json", data_dir=data_dir, check=True).stdout)
+    recipe = next(m["id"] for m in listed if m["original_name"].startswith("recipe-"))
+    # a short recipe memo finds the ramble by its recipe idea, played from that idea's start
+    found = json.loads(run_musings("related", str(recipe), "--limit", "10", "--json", data_dir=data_dir,
+                                   check=True).stdout)
+    ramble = next((r for r in found if r["memo_id"] == memo["id"]), None)
+    assert ramble is not None, found
+    assert (ramble["start"], ramble["idea"]) == (ideas[2]["start"], ideas[2]["title"]), (ramble, ideas)
+    # a memo of one idea is found whole: played from its beginning, and it names no idea of the recipe memo
+    assert all(r["start"] == 0.0 and r["idea"] is None and r["for_idea"] is None
+               for r in found if r["memo_id"] != memo["id"])
+    # the ramble's related memos each say which of its ideas they are related to
+    mine = json.loads(run_musings("related", str(memo["id"]), "--limit", "10", "--json", data_dir=data_dir,
+                                  check=True).stdout)
+    short = {m["id"]: m["original_name"].split("-")[0] for m in listed if "-" in m["original_name"]}
+    topic_of_idea = dict(zip((i["title"] for i in ideas), ("transfer", "book_flight", "recipe")))
+    named = [(short[r["memo_id"]], topic_of_idea.get(r["for_idea"])) for r in mine if r["memo_id"] in short]
+    assert named and sum(a == b for a, b in named) >= len(named) - 1, (named, mine)
+    shown = run_musings("related", str(recipe), "--limit", "10", data_dir=data_dir, check=True).stdout
+    assert f"its idea at" in shown and ideas[2]["title"] in shown, shown
+
+
 def test_a_spoken_todo_points_at_the_idea_it_is_said_in(ramble_library):
     data_dir, memo, _ = ramble_library
     ideas = show(data_dir, memo["id"])["ideas"]
@@ -183,3 +208,39 @@ def test_the_review_queue_shows_a_long_recordings_ideas(ramble_library):
     assert all(not i["ideas"] for i in queue if i["memo_id"] != memo["id"])  # one idea: nothing extra
     shown = run_musings("review", data_dir=data_dir, input="s\n" * len(queue) + "q\n", check=True).stdout
     assert f"idea 2 at" in shown and ideas[1]["title"] in shown, shown
+
+
+def test_a_topic_said_only_inside_long_recordings_gets_a_theme_of_its_own(tmp_path):
+    """Themes are clustered over ideas: three walks each start with flights and end with a recipe; no memo is
+    about recipes alone, yet the three recipe ideas make one theme, apart from the flight and money memos'
+    themes, at the import and at a rebuild; the walks are listed under it."""
+    require(shutil.which("espeak-ng") is not None, "espeak-ng is not installed (scripts/bootstrap.sh installs it)")
+    data_dir, recordings = tmp_path / "data", tmp_path / "recorder"
+    recordings.mkdir()
+    walks = []
+    for n in range(3):
+        walk, _ = speak_ramble(recordings, [utterances("book_flight", 6, skip=8 + 6 * n), utterances("recipe", 7, skip=7 * n)])
+        walks.append(walk.rename(recordings / f"walk {n + 1}.wav").name)
+    for topic in ("book_flight", "transfer"):
+        for n in range(4):
+            subprocess.run(["espeak-ng", "-s", "160", "-w", str(recordings / f"{topic}-{n}.wav"),
+                            utterances(topic, 2, skip=2 * n)], check=True, capture_output=True)
+    run_musings("import", str(recordings), data_dir=data_dir, check=True)
+    listed = json.loads(run_musings("list", "--json", data_dir=data_dir, check=True).stdout)
+    walk_ids = [m["id"] for m in listed if m["original_name"] in walks]
+    short = {m["original_name"].split("-")[0]: m["theme_id"] for m in listed if "-" in m["original_name"]}
+    for when in ("after the import", "after a rebuild"):
+        if when == "after a rebuild":
+            run_musings("themes", "--rebuild", data_dir=data_dir, check=True)
+            listed = json.loads(run_musings("list", "--json", data_dir=data_dir, check=True).stdout)
+            short = {m["original_name"].split("-")[0]: m["theme_id"] for m in listed if "-" in m["original_name"]}
+        ideas = [show(data_dir, memo_id)["ideas"] for memo_id in walk_ids]
+        assert all(len(split) == 2 for split in ideas), (when, ideas)
+        recipe = {split[1]["theme_id"] for split in ideas}
+        assert len(recipe) == 1 and None not in recipe, (when, ideas)
+        (recipe_theme,) = recipe
+        assert recipe_theme not in set(short.values()), (when, recipe_theme, short)
+        assert {split[0]["theme_id"] for split in ideas} == {short["book_flight"]}, (when, ideas, short)
+        themes = {t["id"]: t for t in json.loads(run_musings("themes", "--json", data_dir=data_dir,
+                                                             check=True).stdout)["themes"]}
+        assert themes[recipe_theme]["memos"] == 3, (when, themes[recipe_theme])  # the walks, by their ideas

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from tests.app.test_ideas import make_ramble_library
@@ -98,3 +99,23 @@ def test_a_memo_of_several_ideas_is_listed_under_each_of_their_themes(qtbot, ram
         window.themes.select_key(theme_id)
         wait_idle(qtbot, window)
         assert memo["id"] not in window.memo_list.memo_ids()
+
+
+def test_a_related_idea_opens_at_its_start(qtbot, ramble_window):
+    """A short memo about recipes lists the ramble by its recipe idea; clicking it opens the ramble there."""
+    window, memo = ramble_window
+    last = window.library.ideas(memo["id"])[-1]  # the recipe part
+    recipes = [m for m in window.library.memos() if m.original_name.startswith("recipe-")]
+    recipe = next((m for m in recipes if any(r.memo.id == memo["id"] for r in window.library.related(m.id))), None)
+    assert recipe is not None, "no short recipe memo lists the ramble (by its recipe idea) among its related"
+    open_memo(qtbot, window, recipe.id)
+    related = window.memo_view.related
+    row = lambda: next((i for i in range(related.count())  # noqa: E731
+                        if related.item(i).data(Qt.ItemDataRole.UserRole) == memo["id"]), None)
+    qtbot.waitUntil(lambda: row() is not None, timeout=30_000)
+    item = related.item(row())
+    assert last.title in item.text() and item.data(Qt.ItemDataRole.UserRole + 1) == last.start, item.text()
+    related.itemClicked.emit(item)
+    wait_idle(qtbot, window)
+    assert window.memo_view.memo.id == memo["id"]
+    assert window.memo_view.at == pytest.approx(last.start, abs=0.01)
