@@ -73,7 +73,7 @@ def _export_library(db: sqlite_utils.Database, data_dir: Path, target: Path, dig
     memos = []
     for memo in done:
         chain = chains.get(memo.id, [])
-        related = [(other, round(score, 2)) for other, score in related_of.get(memo.id, ())
+        related = [(other, score) for other, score in related_of.get(memo.id, ())  # as the window names them
                    if score >= RELATED_MIN_SCORE]
         theme = themes.get(memo.theme_id)
         tag = tag_of_theme.get(memo.theme_id)

@@ -31,6 +31,7 @@ from typing import Protocol
 import platformdirs
 
 from audio.devices import CaptureError
+from musings_errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,8 @@ COMMAND_SECONDS = 15.0
 COMMANDS = ("toggle", "start", "stop", "status")
 
 
-class AlreadyRunning(Exception):
-    """Another Musings instance owns the socket."""
+class AlreadyRunning(UserError):
+    """Another Musings instance owns the socket (or its folder is another user's): the user is told so."""
 
 
 class InstanceError(CaptureError):

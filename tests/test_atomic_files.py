@@ -21,6 +21,7 @@ import pytest
 
 import atomic_files
 from atomic_files import TEMP_PREFIX, TEMP_SUFFIX, atomic_file, copy_atomic, file_mode, write_atomic
+from tests.conftest import require
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -192,7 +193,7 @@ def run_on_small_disk(tmp_path: Path, script: str, *, size: str = "64k", setup: 
     folder.mkdir()
     command = _mount_command(folder, size=size, setup=setup)
     if command is None:
-        pytest.skip("cannot mount a small tmpfs here (neither user namespaces nor root)")
+        require(False, "cannot mount a small tmpfs here (neither user namespaces nor root)")
     script_path = tmp_path / "child.py"
     script_path.write_text(textwrap.dedent(script))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}

@@ -56,8 +56,9 @@ class RecordPanel(QWidget):
         self.button.setStyleSheet(
             f"QPushButton {{ background: {colour}; color: white; border-radius: 32px; padding: 8px 22px; }}"
             "QPushButton:disabled { color: #f3f4f6; }")
-        if state == "idle":
+        if state == "idle":  # the last recording's length and level are not left on show
             self.meter.set_level(-100.0)
+            self.timer.setText("0:00")
 
     def set_progress(self, elapsed: float, level_db: float) -> None:
         self.timer.setText(clock(elapsed))

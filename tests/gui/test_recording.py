@@ -33,6 +33,7 @@ def test_recording_from_the_microphone_becomes_a_memo(window, qtbot, virtual_mic
     assert "Middle Ages".lower() in window.memo_view.transcript.toPlainText().lower()
     qtbot.waitUntil(lambda: window.recording.state == "idle", timeout=30_000)
     assert window.record_panel.button.text().endswith("Record")
+    assert window.record_panel.timer.text() == "0:00"  # not the last recording's length, left on show
     wait_idle(qtbot, window)
 
 
