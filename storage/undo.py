@@ -1,7 +1,8 @@
 """What undoing a change takes: the state a change may alter, read before it, and written back after.
 
-A snapshot holds every theme (its whole row), where every memo is (theme, pinned), and, for the memos the change
-is about, their title, review state, whether they were in the trash, and each passage's wording. Writing it back
+A snapshot holds every theme (its whole row), where every memo is (theme, pinned) and every idea of a split memo,
+and, for the memos the change is about, their title, review state, whether they were in the trash, each passage's
+wording and the user's splits and joins of their ideas. Writing it back
 restores exactly that: themes a merge removed come back with their ids, names and parents, memos return to their
 places, titles, states and wordings to what they were.
 Whatever the snapshot does not hold — a memo imported since — is left as it is. Reading it at 20,000 memos is one
@@ -28,6 +29,7 @@ class Snapshot:
     fields: dict[int, dict] = field(default_factory=dict)  # memo id -> its MEMO_FIELDS
     wordings: dict[tuple[int, int], str | None] = field(default_factory=dict)  # (memo, position) -> edited_text
     idea_places: dict[int, int | None] = field(default_factory=dict)  # idea id -> theme (memos of several ideas)
+    idea_edits: dict[int, list[tuple]] = field(default_factory=dict)  # memo id -> its splits and joins (id, kind, at)
 
 
 def take(db: sqlite_utils.Database, memo_ids=()) -> Snapshot:
@@ -43,9 +45,15 @@ def take(db: sqlite_utils.Database, memo_ids=()) -> Snapshot:
         wordings = {(memo_id, position): text for memo_id, position, text in
                     db.execute(f"SELECT memo_id, position, edited_text FROM segments WHERE memo_id IN ({marks})",
                                memo_ids)}
-    idea_places = dict(db.execute(f"SELECT id, theme_id FROM ideas WHERE {SPLIT_IDEAS}").fetchall()) \
-        if "ideas" in db.table_names() else {}
-    return Snapshot(themes, places, fields, wordings, idea_places)
+    idea_places, idea_edits = {}, {}
+    if "ideas" in db.table_names():
+        idea_places = dict(db.execute(f"SELECT id, theme_id FROM ideas WHERE {SPLIT_IDEAS}").fetchall())
+        if memo_ids:
+            idea_edits = {memo_id: [] for memo_id in fields}
+            for row in db.execute(f"SELECT memo_id, id, kind, at FROM idea_edits WHERE memo_id IN ({marks}) ORDER BY id",
+                                  memo_ids):
+                idea_edits.setdefault(row[0], []).append(tuple(row[1:]))
+    return Snapshot(themes, places, fields, wordings, idea_places, idea_edits)
 
 
 def restore(db: sqlite_utils.Database, snapshot: Snapshot) -> None:
@@ -69,6 +77,14 @@ def restore(db: sqlite_utils.Database, snapshot: Snapshot) -> None:
             for idea_id, theme_id in snapshot.idea_places.items():
                 if idea_id in ideas_now and ideas_now[idea_id] != theme_id:
                     db.execute("UPDATE ideas SET theme_id = ? WHERE id = ?", [theme_id, idea_id])
+        for memo_id, edits in snapshot.idea_edits.items():  # the user's splits and joins as they were (the
+            now_edits = {row[0]: tuple(row) for row in db.execute(  # ideas are split again when next read)
+                "SELECT id, kind, at FROM idea_edits WHERE memo_id = ?", [memo_id])}
+            for edit_id in set(now_edits) - {edit[0] for edit in edits}:
+                db.execute("DELETE FROM idea_edits WHERE id = ?", [edit_id])
+            for edit_id, kind, at in edits:
+                if edit_id not in now_edits:
+                    db["idea_edits"].insert({"id": edit_id, "memo_id": memo_id, "kind": kind, "at": at})
         for memo_id, values in snapshot.fields.items():  # a memo deleted since comes out of the trash here
             if memo_id in current:  # (one deleted for good since stays gone)
                 db["memos"].update(memo_id, values)

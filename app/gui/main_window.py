@@ -847,9 +847,8 @@ class MainWindow(QMainWindow):
 
     def split_idea(self, memo_id: int, seconds: float) -> None:
         """A new idea of the open memo from the passage at `seconds` (kept through every re-split)."""
-        self.runner.run(lambda: self.library.split_idea(memo_id, seconds), name="split the idea",
-                        on_success=lambda ideas: self._ideas_changed(memo_id, ideas),
-                        on_failure=lambda message, error: self.show_error(f"Could not split the idea: {message}"))
+        self._run_change("split the idea", self.library.split_idea, (memo_id, seconds),
+                         lambda ideas: self._ideas_changed(memo_id, ideas), "New idea started", [memo_id])
 
     def _ideas_changed(self, memo_id: int, ideas: list) -> None:
         """A memo's ideas as they are now: marked in its transcript, and the themes it is listed under."""
@@ -864,9 +863,9 @@ class MainWindow(QMainWindow):
     def join_ideas(self, first_id: int, second_id: int) -> None:
         """Two neighbouring ideas of the open memo become one."""
         memo_id = self.memo_view.memo.id if self.memo_view.memo is not None else None
-        self.runner.run(lambda: self.library.join_ideas(first_id, second_id), name="join the ideas",
-                        on_success=lambda ideas: memo_id is not None and self._ideas_changed(memo_id, ideas),
-                        on_failure=lambda message, error: self.show_error(f"Could not join the ideas: {message}"))
+        self._run_change("join the ideas", self.library.join_ideas, (first_id, second_id),
+                         lambda ideas: memo_id is not None and self._ideas_changed(memo_id, ideas), "Ideas joined",
+                         [memo_id] if memo_id is not None else [])
 
     def move_memos(self, memo_ids: list[int], theme_id: int | None) -> None:
         count = len(memo_ids)

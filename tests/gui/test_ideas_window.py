@@ -68,6 +68,19 @@ def test_the_ideas_are_marked_and_the_user_splits_and_joins_them(qtbot, ramble_w
     qtbot.waitUntil(lambda: len(marks(transcript)) == 3, timeout=30_000)
     assert [i.start for i in window.library.ideas(memo["id"])] == [i.start for i in ideas]
     window.grab().save(str(ARTIFACTS / "ideas-joined.png"))
+    # each is offered for undoing: the join undone gives the four ideas back, the split undone three again
+    assert window.undo_toast.isVisible() and "Ideas joined" in window.undo_toast.label.text()
+    window.undo_last()
+    qtbot.waitUntil(lambda: len(marks(transcript)) == 4, timeout=30_000)
+    assert [i.start for i in window.library.ideas(memo["id"])][1] == transcript.segments[middle].start
+    context_menu(qtbot, transcript, middle, "Join with the idea before")
+    qtbot.waitUntil(lambda: len(marks(transcript)) == 3, timeout=30_000)
+    context_menu(qtbot, transcript, first_rows[-1], "Start a new idea here")
+    qtbot.waitUntil(lambda: len(marks(transcript)) == 4, timeout=30_000)
+    assert "New idea started" in window.undo_toast.label.text()
+    window.undo_last()
+    qtbot.waitUntil(lambda: len(marks(transcript)) == 3, timeout=30_000)
+    assert [i.start for i in window.library.ideas(memo["id"])] == [i.start for i in ideas]
 
 
 def test_a_search_hit_in_the_second_idea_opens_at_its_start(qtbot, ramble_window):
