@@ -24,7 +24,7 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
-from app.display import memo_title, one_line, said_times, shown_datetime, shown_day, terminal_safe
+from app.display import idea_listing_title, memo_title, one_line, said_times, shown_datetime, shown_day, terminal_safe
 from app.entry import (add_global_options, add_listen_options, add_record_options, configure_logging,
                        open_microphone, toggle_recording)
 from app.hotkey import start_global_hotkey
@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--status", choices=store.STATUSES)
     listing.add_argument("--limit", type=int)
     listing.add_argument("--all", action="store_true", help="archived memos too")
+    listing.add_argument("--theme", type=int, metavar="ID",
+                         help="those under this theme (and its sub-themes), long recordings by the idea there")
     listing.add_argument("--json", action="store_true")
 
     reviewing = commands.add_parser("review", help="go through the memos not yet reviewed, one at a time")
@@ -307,6 +309,8 @@ def cmd_list(args, data_dir: Path) -> int:
     if args.limit is not None and abs(args.limit) > SQLITE_MAX_INTEGER:
         raise OverflowError("Python int too large to convert to SQLite INTEGER")  # reported by main()
     library = _library(data_dir, read_only=True)
+    if args.theme is not None:
+        return _list_theme(library, args)
     memos = library.memos(status=args.status, limit=args.limit, archived=args.all)
     if args.json:
         themes = library.themes()  # theme_id is the memo's most specific theme; theme_path its names from the top
@@ -471,6 +475,24 @@ def cmd_todo(args, data_dir: Path) -> int:
 def cmd_mark(args, data_dir: Path) -> int:
     _library(data_dir).set_review(args.memo_ids, args.state)
     print(f"{len(args.memo_ids)} memo{'s' * (len(args.memo_ids) != 1)} marked {args.state}")
+    return 0
+
+
+def _list_theme(library, args) -> int:
+    """`musings list --theme ID`: the memos under a theme; one there by an idea only is listed by that idea."""
+    listed = library.theme_listing(args.theme, archived=args.all)[:args.limit]
+    if args.json:
+        _print_json([{"memo_id": memo.id, "title": memo.title, "recorded_at": memo.recorded_at,
+                      "theme_id": memo.theme_id, "idea": None if why is None else {"number": why[0], **_idea_json(why[1])}}
+                     for memo, why in listed])
+        return 0
+    for memo, why in listed:
+        if why is None:
+            print(_memo_line(memo))
+        else:
+            number, idea = why
+            print(terminal_safe(f"{memo.id:>5}  {shown_datetime(memo.recorded_at)}  {clock(idea.start):>7}  "
+                                f"{'idea':<12}  {one_line(idea_listing_title(number, idea, memo))[:70]}"))
     return 0
 
 

@@ -182,6 +182,22 @@ class Musings:
         """Memos, newest first (never those in the trash; not the archived ones, with `archived=False`)."""
         return store.list_memos(self.db(), status=status, limit=limit, archived=archived)
 
+    def theme_listing(self, theme_id: int, *, archived: bool = False) -> list[tuple[store.Memo, tuple | None]]:
+        """The memos under a theme (and its sub-themes), newest first, each with None if it is there itself, or
+        (n, idea) when it is there by its n-th idea only ("the 3rd idea of the walk on 3 March")."""
+        from app.ideas import listed_by_idea
+
+        if org.get_theme(self.db(), theme_id) is None:
+            raise NotFound(f"no theme {theme_id}")
+        subtree = set(org.subtree_ids(self.db(), theme_id))
+        split = self.split_memos_ideas()
+        listed = []
+        for memo in self.memos(status=store.DONE, archived=archived):
+            why = listed_by_idea(memo, split, subtree)
+            if memo.theme_id in subtree or why is not None:
+                listed.append((memo, why))
+        return listed
+
     def memo(self, memo_id: int, *, include_trash: bool = False) -> store.Memo:
         """One memo; NotFound if there is none (or it is in the trash, unless `include_trash`)."""
         memo = store.get_memo(self.db(), memo_id)
@@ -508,20 +524,13 @@ class Musings:
         self._refresh_ideas(None)
         return stored.all_ideas(self.db())
 
-    def idea_themes(self) -> dict[int, set[int]]:
-        """The themes the ideas of each split memo are in (as last split), by memo id: a memo with several
-        ideas is listed under each of their themes."""
+    def split_memos_ideas(self, memo_ids: Iterable[int] | None = None) -> dict[int, list]:
+        """The ideas of those of these memos (None: of all) that hold several (as last split), by memo id, in
+        order: a memo of several ideas is listed under each of their themes."""
         from storage import ideas as stored
 
-        return {memo_id: {idea.theme_id for idea in ideas if idea.theme_id is not None}
-                for memo_id, ideas in stored.all_ideas(self.db()).items() if len(ideas) > 1}
-
-    def split_memos_ideas(self, memo_ids: Iterable[int]) -> dict[int, list]:
-        """The ideas of those of these memos that hold several (as last split), by memo id, in order."""
-        from storage import ideas as stored
-
-        return {memo_id: [idea for idea, _ in ideas]
-                for memo_id, ideas in stored.spans_with_vectors(self.db(), list(memo_ids)).items()}
+        return {memo_id: [idea for idea, _ in ideas] for memo_id, ideas in
+                stored.spans_with_vectors(self.db(), None if memo_ids is None else list(memo_ids)).items()}
 
     def ideas_of_todos(self, todos: list) -> dict[int, object]:
         """For each to-do said in a memo of several ideas, the idea it is said in (by to-do id)."""

@@ -109,3 +109,14 @@ def said_times(memos) -> str:
     shown = [("?" if day is None else f"{day.day} {day:%b}" + (f" {day.year}" if len(years) > 1 else ""))
              for day in days]
     return f"Said {len(memos)} times: {', '.join(shown)}"
+
+
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th … 11th, 12th, 13th … 21st."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def idea_listing_title(number: int, idea, memo) -> str:
+    """A memo listed under a theme by one of its ideas: "Pizza dough · 2nd idea of Walk on the 3rd"."""
+    return f"{idea.title} · {ordinal(number)} idea of {memo_title(memo)}"

@@ -142,6 +142,16 @@ def idea_row(starts: list[float], start: float, end: float) -> int:
     return min(max(bisect.bisect_right(starts, (start + end) / 2) - 1, 0), len(starts) - 1)
 
 
+def listed_by_idea(memo, split: dict[int, list], subtree: set[int]) -> tuple[int, object] | None:
+    """Why `memo` is listed under a theme (`subtree`: it and its sub-themes) when its own theme is elsewhere: the
+    first of its ideas there, as (its number from 1, the idea); None when the memo is there itself or not at all.
+    `split`: the ideas of memos of several, by memo id."""
+    if memo.theme_id in subtree:
+        return None
+    return next(((n, idea) for n, idea in enumerate(split.get(memo.id, ()), start=1) if idea.theme_id in subtree),
+                None)
+
+
 def idea_texts(segments: list[tuple[float, float, str]], edges: list[float]) -> list[str]:
     """The words of each idea between consecutive `edges`."""
     parts: list[list[str]] = [[] for _ in edges[1:]]

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, Q
                                QVBoxLayout, QWidget)
 
 from app.core import Musings
-from app.display import memo_title
+from app.display import idea_listing_title, memo_title
 from app.gui import help
 from app.gui.importing import ImportPanel, ImportQueue
 from app.gui.jobs import JobRunner
@@ -59,7 +59,8 @@ class MainWindow(QMainWindow):
         self.memos: list = []  # every memo, newest first
         self.trashed: list = []  # the memos in the trash ("Recently deleted"), most recently deleted first
         self.search_results: list | None = None
-        self.idea_themes: dict[int, set[int]] = {}  # memo id -> its ideas' themes (memos of several ideas)
+        self.split_ideas: dict[int, list] = {}  # memo id -> its ideas, for memos of several (listed under each theme)
+        self.idea_starts: dict[int, float] = {}  # in a theme's list: memo id -> the start of its idea listed there
         self.search_query = ""
         self._search_generation = 0
         self._map_dirty = True
@@ -436,7 +437,8 @@ class MainWindow(QMainWindow):
         from app.joining import suggest_joins
 
         memos = self.library.memos() if memos is None else memos
-        return memos, self.library.trash(), self.library.themes(), suggest_joins(memos), self.library.idea_themes()
+        return (memos, self.library.trash(), self.library.themes(), suggest_joins(memos),
+                self.library.split_memos_ideas())
 
     def refresh(self) -> None:
         """Re-read memos and themes (milliseconds: WAL reads never wait for a writer; 0.2 s at 20,000 memos)."""
@@ -444,7 +446,7 @@ class MainWindow(QMainWindow):
 
     def _apply_library(self, read: tuple[list, list, list, list, dict]) -> None:
         self._library_generation += 1
-        self.memos, self.trashed, self.theme_records, joins, self.idea_themes = read
+        self.memos, self.trashed, self.theme_records, joins, self.split_ideas = read
         self._count_memos()
         self._show_counts()
         self._offer_joins(joins)
@@ -581,8 +583,8 @@ class MainWindow(QMainWindow):
             memos = [m for m in live if m.theme_id is None and m.status == "done"]
         else:  # a broad theme lists its sub-themes' memos too, and a memo of several ideas is under each of theirs
             subtree = {key} | {t.id for t in self.theme_records if t.parent_id == key}
-            ideas_in = self.idea_themes
-            memos = [m for m in live if m.theme_id in subtree or (m.id in ideas_in and ideas_in[m.id] & subtree)]
+            split = self.split_ideas
+            memos = [m for m in live if m.theme_id in subtree or (m.id in split and self._idea_themes(m.id) & subtree)]
         return filter_by_date(memos, days)
 
     def _listed_here(self, memo) -> bool:
@@ -608,7 +610,7 @@ class MainWindow(QMainWindow):
             belongs = memo.theme_id is None and memo.status == "done"
         else:
             subtree = {key} | {t.id for t in self.theme_records if t.parent_id == key}
-            belongs = memo.theme_id in subtree or bool(self.idea_themes.get(memo.id, set()) & subtree)
+            belongs = memo.theme_id in subtree or bool(self._idea_themes(memo.id) & subtree)
         return belongs and bool(filter_by_date([memo], self.date_filter.currentData()))
 
     def show_list(self) -> None:
@@ -626,8 +628,27 @@ class MainWindow(QMainWindow):
                            f"{(m.transcript or '').strip()[:200]}" for m in memos}
             self.memo_list.show_memos(memos, lines)
         else:
-            self.memo_list.show_memos(memos)
+            self.memo_list.show_memos(memos, titles=self._ideas_listed_here(memos))
         self._show_caption(len(memos))
+
+    def _ideas_listed_here(self, memos: list) -> dict[int, str]:
+        """In a theme's list, a memo there by one of its ideas only is titled by that idea ("Pizza dough · 2nd
+        idea of Walk on the 3rd") and opens at its start (`idea_starts`)."""
+        self.idea_starts = {}
+        key = self.themes.current_key()
+        if not isinstance(key, int) or not self.split_ideas:
+            return {}
+        from app.ideas import listed_by_idea
+
+        subtree = {key} | {t.id for t in self.theme_records if t.parent_id == key}
+        titles = {}
+        for memo in memos:
+            why = listed_by_idea(memo, self.split_ideas, subtree) if memo.id in self.split_ideas else None
+            if why is not None:
+                number, idea = why
+                titles[memo.id] = idea_listing_title(number, idea, memo)
+                self.idea_starts[memo.id] = idea.start
+        return titles
 
     def _show_todos(self) -> None:
         """The To-do list: every to-do the memos say, open ones first by due day, done ones struck through."""
@@ -691,6 +712,8 @@ class MainWindow(QMainWindow):
         hit = next((r for r in self.search_results or () if r.memo.id == memo_id and r.start > 0), None)
         if hit is not None and not keep_player:
             self.memo_view.seek(hit.start)  # a search hit in a later idea plays from that idea's start
+        elif self.search_results is None and memo_id in self.idea_starts and not keep_player:
+            self.memo_view.seek(self.idea_starts[memo_id])  # listed in this theme by that idea
         self.theme_map.set_selected(memo_id)
         self.runner.run(lambda: self.library.ideas(memo_id), name="ideas",
                         on_success=lambda ideas: self._ideas_changed(memo_id, ideas),
@@ -850,14 +873,16 @@ class MainWindow(QMainWindow):
         self._run_change("split the idea", self.library.split_idea, (memo_id, seconds),
                          lambda ideas: self._ideas_changed(memo_id, ideas), "New idea started", [memo_id])
 
+    def _idea_themes(self, memo_id: int) -> set[int]:
+        """The themes the ideas of a memo of several ideas are in (none for a memo of one)."""
+        return {idea.theme_id for idea in self.split_ideas.get(memo_id, ()) if idea.theme_id is not None}
+
     def _ideas_changed(self, memo_id: int, ideas: list) -> None:
         """A memo's ideas as they are now: marked in its transcript, and the themes it is listed under."""
-        themes = {idea.theme_id for idea in ideas if idea.theme_id is not None} if len(ideas) > 1 else set()
-        if themes != self.idea_themes.get(memo_id, set()):
-            if themes:
-                self.idea_themes[memo_id] = themes
-            else:
-                self.idea_themes.pop(memo_id, None)
+        if len(ideas) > 1:
+            self.split_ideas[memo_id] = list(ideas)
+        else:
+            self.split_ideas.pop(memo_id, None)
         self.memo_view.show_ideas(memo_id, ideas)
 
     def join_ideas(self, first_id: int, second_id: int) -> None:

@@ -108,6 +108,7 @@ class MemoModel(QAbstractTableModel):
         self._memos: list = []
         self._snippets: dict[int, str] | None = None  # search results: the hit per memo, rows in rank order
         self._matched: dict[int, str] = {}  # search results: how each was found
+        self._titles: dict[int, str] = {}  # a title shown instead of the memo's (in a theme: the idea listed there)
         self._row_of: dict[int, int] | None = None  # memo id -> row, rebuilt when needed
         self._cells: dict[tuple[int, int], str] = {}  # (memo id, column) -> text, for rows already shown
         self.sort_column, self.sort_order = DATE, Qt.SortOrder.DescendingOrder
@@ -167,7 +168,8 @@ class MemoModel(QAbstractTableModel):
         cached = self._cells.get(key)
         if cached is None:
             if column == TITLE:
-                cached = memo_title(memo) + ("" if memo.status == "done" else f" ({memo.status})")
+                cached = self._titles.get(memo.id) or (memo_title(memo) + ("" if memo.status == "done"
+                                                                           else f" ({memo.status})"))
             elif column == DATE:
                 cached = relative_datetime(memo.recorded_at, self.today)
             elif column == DURATION:
@@ -209,12 +211,15 @@ class MemoModel(QAbstractTableModel):
         """Search results: the rows keep their rank order and are not sorted."""
         return self._snippets is not None
 
-    def set_memos(self, memos, snippets: dict[int, str] | None = None, matched: dict[int, str] | None = None) -> None:
-        """`snippets`: search results' hits by memo id; `matched`: how each was found (keyword / semantic / both)."""
+    def set_memos(self, memos, snippets: dict[int, str] | None = None, matched: dict[int, str] | None = None,
+                  titles: dict[int, str] | None = None) -> None:
+        """`snippets`: search results' hits by memo id; `matched`: how each was found (keyword / semantic / both);
+        `titles`: what to show instead of some memos' titles."""
         self.beginResetModel()
         self._memos = list(memos)
         self._snippets = snippets
         self._matched = matched or {}
+        self._titles = titles or {}
         self._cells.clear()
         self.today = dt.date.today()
         self._row_of = None
@@ -561,7 +566,8 @@ class MemoList(QTableView):
             self._measured = None
             self.fit_columns()
 
-    def show_memos(self, memos, snippets: dict[int, str] | None = None, matched: dict[int, str] | None = None) -> None:
+    def show_memos(self, memos, snippets: dict[int, str] | None = None, matched: dict[int, str] | None = None,
+                   titles: dict[int, str] | None = None) -> None:
         """Fill the list; with `snippets` (search results) the first-line column shows the highlighted hit, after
         how it was found (`matched`: by words, meaning or both), and the rows keep their rank order (the columns
         do not sort them)."""
@@ -569,7 +575,7 @@ class MemoList(QTableView):
         header = self.horizontalHeader()
         self._quiet = True
         try:
-            self.memo_model.set_memos(memos, snippets, matched)
+            self.memo_model.set_memos(memos, snippets, matched, titles)
         finally:
             self._quiet = False
         header.setSortIndicatorShown(snippets is None)

@@ -244,3 +244,12 @@ def test_a_topic_said_only_inside_long_recordings_gets_a_theme_of_its_own(tmp_pa
         themes = {t["id"]: t for t in json.loads(run_musings("themes", "--json", data_dir=data_dir,
                                                              check=True).stdout)["themes"]}
         assert themes[recipe_theme]["memos"] == 3, (when, themes[recipe_theme])  # the walks, by their ideas
+        # the theme lists the walks by their recipe ideas: "… · 2nd idea of …", at the idea's start
+        listing = json.loads(run_musings("list", "--theme", str(recipe_theme), "--json", data_dir=data_dir,
+                                         check=True).stdout)
+        assert sorted(m["memo_id"] for m in listing) == sorted(walk_ids), (when, listing)
+        assert all(m["idea"]["number"] == 2 and m["idea"]["start"] > 20 for m in listing), (when, listing)
+    shown = run_musings("list", "--theme", str(recipe_theme), data_dir=data_dir, check=True).stdout
+    assert shown.count("2nd idea of") == 3, shown
+    missing = run_musings("list", "--theme", "9999", data_dir=data_dir)
+    assert missing.returncode == 1 and "no theme 9999" in missing.stderr and "Traceback" not in missing.stderr

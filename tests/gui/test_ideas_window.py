@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from app.display import ordinal
 from tests.app.test_ideas import make_ramble_library
 from tests.conftest import ROOT
 from tests.gui.conftest import open_window, wait_idle
@@ -105,6 +106,12 @@ def test_a_memo_of_several_ideas_is_listed_under_each_of_their_themes(qtbot, ram
         window.themes.select_key(theme_id)
         wait_idle(qtbot, window)
         assert memo["id"] in window.memo_list.memo_ids(), theme_id
+        # titled by its idea listed there ("… · 2nd idea of walk on the 3rd"), and opened at that idea's start
+        number, idea = next((n, i) for n, i in enumerate(ideas, start=1) if i.theme_id == theme_id)
+        title = window.memo_list.index_of(memo["id"]).data()
+        assert title.startswith(idea.title) and f"{ordinal(number)} idea of" in title, title
+        window.open_memo(memo["id"])  # as selecting its row does
+        assert window.memo_view.at == pytest.approx(idea.start, abs=0.01)
     # a theme none of its ideas is in does not list it
     unrelated = [t.id for t in window.theme_records if t.id not in {own, *others} and t.parent_id is None
                  and not ({c.id for c in window.theme_records if c.parent_id == t.id} & {own, *others})]
