@@ -105,6 +105,16 @@ def build_parser() -> argparse.ArgumentParser:
     joining_ideas = commands.add_parser("join-ideas", help="make two neighbouring ideas of a memo one")
     joining_ideas.add_argument("idea_ids", nargs=2, type=int, metavar="ID")
     joining_ideas.add_argument("--json", action="store_true")
+    an_idea = commands.add_parser("idea", help="title an idea of a long recording, or move it to a theme")
+    idea_actions = an_idea.add_subparsers(dest="action", required=True)
+    titling_idea = idea_actions.add_parser("title", help="your title for the idea (kept through re-splits)")
+    titling_idea.add_argument("idea_id", type=int, metavar="ID")
+    titling_idea.add_argument("title")
+    moving_idea = idea_actions.add_parser("move", help="the idea into a theme: an id, a (new) name, or unsorted")
+    moving_idea.add_argument("idea_id", type=int, metavar="ID")
+    moving_idea.add_argument("theme")
+    for idea_parser in (titling_idea, moving_idea):
+        idea_parser.add_argument("--json", action="store_true")
 
     showing = commands.add_parser("show", help="a memo's transcript with timestamps")
     showing.add_argument("memo_id", type=int)
@@ -526,6 +536,19 @@ def cmd_split(args, data_dir: Path) -> int:
 
 def cmd_join_ideas(args, data_dir: Path) -> int:
     ideas = _library(data_dir).join_ideas(*args.idea_ids)
+    if args.json:
+        _print_json([_idea_json(idea) for idea in ideas])
+    elif ideas:
+        _print_ideas(ideas[0].memo_id, ideas)
+    return 0
+
+
+def cmd_idea(args, data_dir: Path) -> int:
+    library = _library(data_dir)
+    if args.action == "title":
+        ideas = library.title_idea(args.idea_id, args.title)
+    else:
+        ideas = library.move_idea(args.idea_id, args.theme)
     if args.json:
         _print_json([_idea_json(idea) for idea in ideas])
     elif ideas:
@@ -1111,7 +1134,7 @@ def _print_json(value) -> None:
     sys.stdout.write("\n")
 
 
-COMMANDS = {"review": cmd_review, "mark": cmd_mark, "digest": cmd_digest, "todos": cmd_todos, "todo": cmd_todo, "import": cmd_import, "list": cmd_list, "show": cmd_show, "split": cmd_split, "join-ideas": cmd_join_ideas, "search": cmd_search, "status": cmd_status,
+COMMANDS = {"review": cmd_review, "mark": cmd_mark, "digest": cmd_digest, "todos": cmd_todos, "todo": cmd_todo, "import": cmd_import, "list": cmd_list, "show": cmd_show, "split": cmd_split, "join-ideas": cmd_join_ideas, "idea": cmd_idea, "search": cmd_search, "status": cmd_status,
             "themes": cmd_themes, "theme": cmd_theme, "move": cmd_move, "title": cmd_title, "edit": cmd_edit, "related": cmd_related, "export": cmd_export,
             "delete": cmd_delete, "trash": cmd_trash, "restore": cmd_restore, "join": cmd_join,
             "record": cmd_record, "devices": cmd_devices, "recorder": cmd_recorder, "listen": cmd_listen, "watch": cmd_watch,

@@ -585,6 +585,57 @@ class Musings:
         stored.add_edit(self.db(), first.memo_id, stored.JOIN, second.start)
         return self.ideas(first.memo_id)
 
+    def _idea(self, idea_id: int):
+        """An idea of a memo not in the trash, as stored now; NotFound if none (its memo may have been split
+        again since: `musings show MEMO --json` gives the ideas' ids)."""
+        from storage import ideas as stored
+
+        idea = stored.get(self.db(), idea_id)
+        if idea is None:
+            raise NotFound(f"no idea {idea_id} (musings show MEMO lists a memo's ideas with their ids)")
+        self.memo(idea.memo_id)
+        return idea
+
+    def title_idea(self, idea_id: int, title: str) -> list:
+        """The user's title for an idea, kept with the idea starting at that passage through every re-split (a
+        memo of one idea: the memo's title); the memo's ideas."""
+        from storage import ideas as stored
+
+        title = " ".join(title.split())
+        if not title:
+            raise Refused("an idea's title can't be empty")
+        idea = self._idea(idea_id)
+        if len(self.ideas(idea.memo_id)) == 1:
+            self.set_title(idea.memo_id, title)
+        else:
+            stored.set_title(self.db(), idea_id, title)
+        return self.ideas(idea.memo_id)
+
+    def move_idea(self, idea_id: int, theme: str) -> list:
+        """`musings idea move`: the idea into a theme (its id, its name, "unsorted", or a new theme's name), kept
+        through re-splits and re-clusterings (a memo of one idea: the memo moves); the memo's ideas."""
+        from storage import ideas as stored
+
+        idea = self._idea(idea_id)
+        if len(self.ideas(idea.memo_id)) == 1:
+            self.move_to(idea.memo_id, theme)
+            return self.ideas(idea.memo_id)
+        theme = " ".join(theme.split())
+        if not theme:
+            raise Refused("say which theme: its id, its name, or unsorted")
+        named = [t for t in self.themes() if t.name.lower() == theme.lower()]
+        db = self.db()
+        if theme.lower() == "unsorted":
+            stored.set_theme(db, idea_id, None)
+        elif theme.isdigit() and org.get_theme(db, int(theme)) is not None:
+            stored.set_theme(db, idea_id, int(theme))
+        elif named:
+            stored.set_theme(db, idea_id, named[0].id)
+        else:
+            with org.write_transaction(db):  # a re-clustering committing in between would remove the empty theme
+                stored.set_theme(db, idea_id, org.create_theme(db, self._theme_name(theme)))
+        return self.ideas(idea.memo_id)
+
     def _refresh_ideas(self, memo_ids) -> None:
         import sqlite3
 

@@ -4,7 +4,7 @@
 joins on top (storage.ideas.idea_edits, by second, oldest first, so they survive a changed transcript and a
 re-split), titles each idea in its own words (a title the user gave an idea stays with the idea starting at
 the same passage), and places each idea in the leaf theme its words are nearest to (a memo of one idea: the
-memo's theme). A memo is split again only when its transcript or its edits changed (a digest per memo).
+memo's theme; an idea the user moved: where they put it, kept like its title). A memo is split again only when its transcript or its edits changed (a digest per memo).
 """
 from __future__ import annotations
 
@@ -116,11 +116,16 @@ def _ideas_of(db, memo_id: int, edits: list[tuple[str, float]], embed: Embed) ->
     cuts = boundaries(segments, [span.start_s for span in spans[1:]], edits)
     edges = [segments[0][0], *cuts, segments[-1][1]]
     texts = idea_texts(segments, edges)
-    titled_before = [(idea.start, idea.title) for idea in stored.ideas_of(db, memo_id) if idea.title_by_user]
+    before = stored.ideas_of(db, memo_id)
+    titled_before = [(idea.start, idea.title) for idea in before if idea.title_by_user]
+    moved_before = [(idea.start, idea.theme_id) for idea in before if idea.theme_by_user]
     themes, vectors = _themes_of(db, texts, embed, memo.theme_id if memo else None)
     ideas = []
     for (a, b), text, theme_id, vector in zip(zip(edges, edges[1:]), texts, themes, vectors):
         own = next((title for start, title in titled_before if abs(start - a) <= SAME_PASSAGE_S), None)
+        moved = next((theme for start, theme in moved_before if abs(start - a) <= SAME_PASSAGE_S), False)
+        if moved is not False and len(texts) > 1:  # the user put the idea starting here in a theme: it stays
+            theme_id = moved
         # one idea is the memo: its title (titled at import from the same words; nothing to compute, and
         # organize.titles' word lists not loaded by a reading command); several: each its own
         if own:
@@ -132,7 +137,8 @@ def _ideas_of(db, memo_id: int, edits: list[tuple[str, float]], embed: Embed) ->
 
             title = title_for(text)
         ideas.append(stored.NewIdea(a, b, title, own is not None, theme_id,
-                                    None if vector is None else np.asarray(vector, dtype=np.float32).tobytes()))
+                                    None if vector is None else np.asarray(vector, dtype=np.float32).tobytes(),
+                                    moved is not False and len(texts) > 1))
     return ideas
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import sqlite_utils
@@ -200,6 +200,7 @@ class Organizer:
         pinned = {row: current[memo_id].theme_id for row, memo_id in enumerate(ids)
                   if items.idea_of[row] is None and memo_id in current and current[memo_id].pinned
                   and current[memo_id].theme_id is not None}
+        pinned |= {row: items.idea_theme[row] for row in items.moved if items.idea_theme[row] in snapshot.theme_ids}
         placed = [current[m].theme_id if m in current else None for m in ids]  # None: imported meanwhile
         placed = [placed[row] if idea is None else items.idea_theme[row] for row, idea in enumerate(items.idea_of)]
         before = np.array([-1 if theme_id is None or theme_id not in snapshot.theme_ids else theme_id
@@ -375,6 +376,7 @@ class _Items:
     length: list[float]  # the idea's seconds (0 for a whole memo)
     vectors: np.ndarray
     texts: list[str]
+    moved: list[int] = field(default_factory=list)  # the items that are ideas the user moved to a theme
 
     @classmethod
     def of(cls, db: sqlite_utils.Database, memo_ids: list[int], memo_vectors: np.ndarray) -> "_Items":
@@ -394,6 +396,8 @@ class _Items:
                 continue
             edges = [segments[0][0], *(idea.start for idea, _ in ideas[1:]), segments[-1][1]]
             for (idea, vector), text in zip(ideas, idea_texts(segments, edges)):
+                if idea.theme_by_user:
+                    items.moved.append(len(items.memo_of))
                 items._add(memo_id, idea.id, idea.theme_id, idea.end - idea.start, text)
                 rows.append(np.frombuffer(vector, dtype=np.float32))
         items.vectors = np.stack(rows).astype(memo_vectors.dtype, copy=False)

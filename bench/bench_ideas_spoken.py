@@ -20,7 +20,9 @@ Scores: boundary P / R / F1 (one-to-one within 3 s, micro over rambles), Pk, the
 left whole; baselines in the same run: one idea per memo, fixed 60 s windows. Idea-level theme ARI: every
 true part of every ramble and every single memo gets a theme by the app's clustering (organize.themes.
 build_themes, flat) of (a) whole memos (today: a ramble is one item, its parts share its theme) or (b) the
-ideas split_ideas found (each part takes the idea covering most of it), scored against the parts' domains.
+ideas split_ideas found (each part takes the idea covering most of it), scored against the parts' domains; and
+the same with the leaves of the theme tree (organize.tree.build_theme_tree), which the app's re-clustering makes
+over ideas.
 """
 from __future__ import annotations
 
@@ -137,11 +139,13 @@ def scores(splitter, rambles, short, long_) -> dict:
     return B.evaluate(splitter, data, [i["segments"] for i in short], [i["segments"] for i in long_])
 
 
-def theme_ari(rambles, singles, embed, split: bool) -> float:
-    """ARI of the parts' domains against the themes the app's clustering gives them (see the docstring)."""
+def theme_ari(rambles, singles, embed, split: bool, tree: bool = False) -> float:
+    """ARI of the parts' domains against the themes the app's clustering gives them (see the docstring); `tree`:
+    the leaves of the theme tree, as `musings themes --rebuild` makes them over ideas (Organizer.recluster)."""
     from sklearn.metrics import adjusted_rand_score
 
     from organize.themes import build_themes
+    from organize.tree import build_theme_tree
 
     items, owner = [], []  # (text), and for each true part: (item index)
     truth = []
@@ -160,7 +164,7 @@ def theme_ari(rambles, singles, embed, split: bool) -> float:
             owner.append(first + int(np.argmax(overlap)))
             truth.append(domain)
     vectors = embed(items)
-    labels = build_themes(vectors, items).labels
+    labels = build_theme_tree(vectors, items, seed=0).labels if tree else build_themes(vectors, items).labels
     return adjusted_rand_score(truth, [int(labels[o]) for o in owner])
 
 
@@ -216,7 +220,9 @@ def main() -> None:
         singles = [*short, *long_]
         print(f"{half}: idea-level theme ARI against the parts' domains (all rambles and singles): themes of whole "
               f"memos {theme_ari(rambles + rambles20, singles, embed, split=False):.3f}, themes of the ideas found "
-              f"{theme_ari(rambles + rambles20, singles, embed, split=True):.3f}")
+              f"{theme_ari(rambles + rambles20, singles, embed, split=True):.3f} (flat clustering); leaves of the theme "
+              f"tree (the app's re-clustering): whole memos {theme_ari(rambles + rambles20, singles, embed, False, True):.3f}, "
+              f"ideas {theme_ari(rambles + rambles20, singles, embed, True, True):.3f}")
     longest = max(halves["held-out"][1], key=lambda i: i["segments"][-1][1])["segments"]
     fresh = Embedder()
     t0 = time.perf_counter()

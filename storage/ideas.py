@@ -21,6 +21,7 @@ class StoredIdea:
     title: str
     title_by_user: bool
     theme_id: int | None
+    theme_by_user: bool = False  # the user moved it there
 
 
 @dataclass
@@ -31,14 +32,15 @@ class NewIdea:
     title_by_user: bool = False
     theme_id: int | None = None
     vector: bytes | None = None  # float32, the model's; only when the memo holds several ideas
+    theme_by_user: bool = False
 
 
 _COLUMNS = "ideas.id, ideas.memo_id, ideas.position, ideas.start, ideas.end, ideas.title, ideas.title_by_user, " \
-           "ideas.theme_id"
+           "ideas.theme_id, ideas.theme_by_user"
 
 
 def _idea(row) -> StoredIdea:
-    return StoredIdea(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), row[7])
+    return StoredIdea(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), row[7], bool(row[8]))
 
 
 def _kept(db: sqlite_utils.Database) -> bool:
@@ -65,7 +67,8 @@ def replace_for_memo(db: sqlite_utils.Database, memo_id: int, source: str, ideas
         db.execute("DELETE FROM ideas WHERE memo_id = ?", [memo_id])
         db["ideas"].insert_all([{"memo_id": memo_id, "position": position, "start": idea.start, "end": idea.end,
                                  "title": idea.title, "title_by_user": int(idea.title_by_user),
-                                 "theme_id": idea.theme_id, "vector": idea.vector}
+                                 "theme_id": idea.theme_id, "vector": idea.vector,
+                                 "theme_by_user": int(idea.theme_by_user)}
                                 for position, idea in enumerate(ideas)])
         db["idea_sources"].upsert({"memo_id": memo_id, "source": source}, pk="memo_id")
 
@@ -104,7 +107,7 @@ def spans_with_vectors(db: sqlite_utils.Database, memo_ids: list[int] | None) ->
         where, params = f"ideas.memo_id IN ({','.join('?' * len(memo_ids))})", list(memo_ids)
     for row in db.execute(f"SELECT {_COLUMNS}, ideas.vector FROM ideas WHERE {where} "
                           "ORDER BY ideas.memo_id, ideas.position", params):
-        out.setdefault(row[1], []).append((_idea(row), row[8]))
+        out.setdefault(row[1], []).append((_idea(row), row[9]))
     return {memo_id: ideas for memo_id, ideas in out.items() if len(ideas) > 1}
 
 
@@ -131,3 +134,14 @@ def add_edit(db: sqlite_utils.Database, memo_id: int, kind: str, at: float) -> N
 def set_title(db: sqlite_utils.Database, idea_id: int, title: str) -> None:
     with write_transaction(db):
         db.execute("UPDATE ideas SET title = ?, title_by_user = 1 WHERE id = ?", [title, idea_id])
+
+
+def set_theme(db: sqlite_utils.Database, idea_id: int, theme_id: int | None) -> None:
+    """The user put this idea in `theme_id` (None: Unsorted): kept through re-splits and re-clusterings."""
+    from storage.db import StorageError
+    from storage.themes import _theme_exists
+
+    with write_transaction(db):
+        if theme_id is not None and not _theme_exists(db, theme_id):
+            raise StorageError(f"there is no theme {theme_id} (it may have just been merged or rebuilt)")
+        db.execute("UPDATE ideas SET theme_id = ?, theme_by_user = 1 WHERE id = ?", [theme_id, idea_id])

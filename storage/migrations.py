@@ -269,3 +269,10 @@ def m015_ideas(db: sqlite_utils.Database) -> None:
     db["idea_sources"].create({"memo_id": int, "source": str}, pk="memo_id")
     db["idea_edits"].create({"id": int, "memo_id": int, "kind": str, "at": float}, pk="id")
     db["idea_edits"].create_index(["memo_id"])
+
+
+@migrations()
+def m016_idea_moves(db: sqlite_utils.Database) -> None:
+    # An idea the user moved to a theme (`musings idea move`): a re-split gives that theme to the idea starting at
+    # the same passage, and a re-clustering keeps it there, as a memo's theme_pinned does.
+    db["ideas"].add_column("theme_by_user", int, not_null_default=0)

@@ -253,3 +253,32 @@ def test_a_topic_said_only_inside_long_recordings_gets_a_theme_of_its_own(tmp_pa
     assert shown.count("2nd idea of") == 3, shown
     missing = run_musings("list", "--theme", "9999", data_dir=data_dir)
     assert missing.returncode == 1 and "no theme 9999" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_the_users_idea_title_and_move_survive_a_resplit_and_a_rebuild(ramble_library, tmp_path):
+    source, memo, _ = ramble_library
+    data_dir = tmp_path / "data"
+    shutil.copytree(source, data_dir)
+    ideas = show(data_dir, memo["id"])["ideas"]
+    second = ideas[1]
+    run_musings("idea", "title", str(second["id"]), "Flights to Boston", data_dir=data_dir, check=True)
+    moved = json.loads(run_musings("idea", "move", str(second["id"]), "Travel plans", "--json",  # a new theme
+                                   data_dir=data_dir, check=True).stdout)
+    themes = json.loads(run_musings("themes", "--json", data_dir=data_dir, check=True).stdout)["themes"]
+    elsewhere = next(t for t in themes if t["name"] == "Travel plans")
+    assert (moved[1]["title"], moved[1]["theme_id"]) == ("Flights to Boston", elsewhere["id"]), moved
+    assert elsewhere["memos"] == 1 and elsewhere["id"] not in {i["theme_id"] for i in ideas}
+    # the transcript changes (the memo is split again: new ids) and the themes are rebuilt: both stay
+    segments = show(data_dir, memo["id"])["segments"]
+    last = next(n for n, s in enumerate(segments) if s["start"] >= ideas[2]["start"])
+    run_musings("edit", str(memo["id"]), str(last), "Here is a recipe I keep coming back to.", data_dir=data_dir,
+                check=True)
+    run_musings("themes", "--rebuild", data_dir=data_dir, check=True)
+    again = show(data_dir, memo["id"])["ideas"]
+    assert [i["start"] for i in again] == [i["start"] for i in ideas], (again, ideas)
+    assert (again[1]["title"], again[1]["theme_id"]) == ("Flights to Boston", elsewhere["id"]), again
+    # plain refusals
+    empty = run_musings("idea", "title", str(again[1]["id"]), "  ", data_dir=data_dir)
+    assert empty.returncode == 1 and "can't be empty" in empty.stderr and "Traceback" not in empty.stderr
+    gone = run_musings("idea", "move", "99999", "unsorted", data_dir=data_dir)
+    assert gone.returncode == 1 and "no idea 99999" in gone.stderr and "Traceback" not in gone.stderr
