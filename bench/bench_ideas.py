@@ -12,12 +12,12 @@ development half and a held-out half; each half builds its own test items:
 * single-topic memos of 40-90 s (a harder check the issue implies: "one about one thing stays one idea"):
   2-4 memos of the same intent.
 
-TIMES ARE SYNTHETIC. The issue asks for each ramble to be spoken with espeak-ng and transcribed; that did
-not fit this session. Here words are spoken at 2.6 words/s, cut into segments of 8-14 words with a pause of
+TIMES ARE SYNTHETIC: the spoken measure the issue asks for (espeak-ng and the app's transcriber) is
+bench/bench_ideas_spoken.py; this one is kept for the 5-minute timing and its grid. Here words are spoken at 2.6 words/s, cut into segments of 8-14 words with a pause of
 0.3-1.0 s between segments, and 0.6-2.0 s of pause at a true boundary (where a segment always ends). That
 pause gap is an assumption in the splitter's favour (a >= 1.5 s pause happens only at true boundaries), so
 the text-only score (pause weight 0) is reported too. No spoken cues are inserted, so the cue evidence is
-not exercised. TODO: espeak-ng speech + the app's transcriber, real segment times, real punctuation.
+not exercised (nor in the spoken bench).
 
 Scores: boundary precision / recall / F1 (one-to-one matching within 3 s, micro over rambles), Pk (over a
 1 s grid, k = half the mean true idea length), the share of single-topic memos left whole, against two

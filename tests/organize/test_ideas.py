@@ -1,7 +1,8 @@
 """Splitting a transcript into ideas (organize/ideas.py) with the real embedder and real clinc150 utterances.
 
 Segment times are synthetic (2.6 words/s, segments of 8-14 words, 0.3-1.0 s pauses, a 0.8 s pause at a
-topic change, so the long-pause evidence does not help): the issue's spoken (espeak-ng) ramble is a TODO.
+topic change, so the long-pause evidence does not help); the spoken (espeak-ng) rambles, through the real
+`musings import`, are in tests/app/test_ideas.py.
 """
 
 from __future__ import annotations
