@@ -5,10 +5,15 @@ dropped its arrays — the theme map's reading of 20,000 memos, a search's score
 come from the heap, and freed heap stays in the process: the window's resident size only grew. A fixed
 threshold and trim point keep big blocks mapped and give freed heap back (measured at 20,000 memos: the
 window's peak 444 -> 412 MB, after the map 417 -> 358 MB; bench/README.md). Other C libraries: nothing to do.
+
+And the objects a long-running process keeps (the window's 20,000 memos) are kept out of Python's cyclic
+collector: each of its full collections walked them all, a 30-35 ms pause on the UI thread at 20,000 memos
+that fell on whatever the user did next (bench/README.md).
 """
 from __future__ import annotations
 
 import ctypes
+import gc
 import ctypes.util
 import logging
 
@@ -33,3 +38,13 @@ def give_freed_memory_back() -> bool:
     done = bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
     log.debug("malloc thresholds set: %s", done)
     return done
+
+
+def keep_out_of_collections() -> None:
+    """What is alive now stays out of the cyclic collector's full collections (call after the long-lived data is
+    read: the window's full read of the library). Collected first, so no garbage is kept with it; what is freed
+    later is freed as before (by reference counting; only a cycle among these objects would wait for the next
+    call, which collects them)."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()

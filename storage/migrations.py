@@ -276,3 +276,5 @@ def m016_idea_moves(db: sqlite_utils.Database) -> None:
     # An idea the user moved to a theme (`musings idea move`): a re-split gives that theme to the idea starting at
     # the same passage, and a re-clustering keeps it there, as a memo's theme_pinned does.
     db["ideas"].add_column("theme_by_user", int, not_null_default=0)
+    # which memos hold several ideas (those with a second one), found without reading every memo's ideas
+    db["ideas"].create_index(["position", "memo_id"])

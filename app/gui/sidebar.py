@@ -133,6 +133,8 @@ class ThemeList(QTreeWidget):
         item = self.item_for(TODOS)
         if item is not None:
             item.setText(COUNT, str(count))
+            if self._shown is not None:  # drawn with this count now: the next edit need not rebuild the tree
+                self._shown = (*self._shown[:-1], count)
 
     def _add(self, parent: QTreeWidgetItem, name: str, count: int, key, bold: bool = False,
              theme: bool = False) -> QTreeWidgetItem:
