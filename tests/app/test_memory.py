@@ -42,3 +42,33 @@ def test_freed_arrays_go_back_to_the_system():
 def test_without_it_they_stay_in_the_process_so_the_test_above_can_fail():
     base, _, after = resident("off")
     assert after - base > 300
+
+
+# Long-lived objects out of the collector: a garbage cycle made before is collected, not kept; what is alive is
+# frozen (a full collection no longer walks it); a cycle dropped later is collected by the next call.
+FREEZING = """
+import gc, weakref
+from app.memory import keep_out_of_collections
+class Node: pass
+def cycle():
+    node = Node(); node.me = node
+    return weakref.ref(node)
+before = cycle()
+kept = [Node() for _ in range(20000)]
+later = cycle()
+kept.append(later())  # alive at the call: frozen with the rest
+keep_out_of_collections()
+assert before() is None, "a garbage cycle was frozen instead of collected"
+assert gc.get_freeze_count() >= 20000, gc.get_freeze_count()
+kept.pop()  # now garbage, but frozen: a collection leaves it
+gc.collect()
+assert later() is not None
+keep_out_of_collections()  # the next call collects it
+assert later() is None
+print("ok")
+"""
+
+
+def test_long_lived_objects_leave_the_collector_and_no_garbage_is_kept_with_them():
+    done = subprocess.run([sys.executable, "-c", FREEZING], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
