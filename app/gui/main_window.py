@@ -704,7 +704,12 @@ class MainWindow(QMainWindow):
             shortcuts = self.shortcuts()
             self.empty_state.show_library_empty(help.key_of(shortcuts, "record"), help.key_of(shortcuts, "import"))
         else:
-            self.empty_state.show_message("No memos here.")
+            self.empty_state.show_message({
+                REVIEW: "Nothing to review: every memo has been looked at.",
+                TRASH: "Nothing recently deleted.",
+                UNSORTED: "No unsorted memos: every memo has a theme.",
+                RECENT: f"No memos in the last {RECENT_DAYS} days.",
+            }.get(self.themes.current_key(), "No memos here."))
         self.list_stack.setCurrentWidget(self.empty_state)
 
     def open_memo(self, memo_id: int, keep_player: bool = False) -> None:

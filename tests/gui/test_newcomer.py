@@ -14,7 +14,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QTableWidget
 
 from app.gui import help
-from app.gui.sidebar import ALL, UNSORTED
+from app.gui.sidebar import ALL, REVIEW, UNSORTED
 from organize.embeddings import MODEL_NAME
 from storage.db import open_database
 from tests.app.test_organizer import add_transcribed
@@ -68,10 +68,20 @@ def test_a_search_without_results_says_so_and_clears_the_memo(window, qtbot):
     wait_idle(qtbot, window)
 
 
-def test_an_empty_theme_says_no_memos_here(window):
+def test_an_empty_view_says_why_in_words(window, qtbot):
     window.themes.select_key(UNSORTED)  # both memos are in themes
     assert window.list_stack.currentWidget() is window.empty_state
-    assert window.empty_state.message.text() == "No memos here."
+    assert window.empty_state.message.text() == "No unsorted memos: every memo has a theme."
+    # the Review queue, once every memo has been looked at
+    for memo in window.memos:
+        window.library.set_review([memo.id], "kept")
+    window.refresh()
+    window.themes.select_key(REVIEW)
+    assert window.list_stack.currentWidget() is window.empty_state
+    assert window.empty_state.message.text() == "Nothing to review: every memo has been looked at."
+    for memo in window.memos:
+        window.library.set_review([memo.id], "new")
+    window.refresh()
     window.themes.select_key(ALL)
     assert window.list_stack.currentWidget() is window.memo_list
 
