@@ -42,9 +42,9 @@ def give_freed_memory_back() -> bool:
 
 def keep_out_of_collections() -> None:
     """What is alive now stays out of the cyclic collector's full collections (call after the long-lived data is
-    read: the window's full read of the library). Collected first, so no garbage is kept with it; what is freed
-    later is freed as before (by reference counting; only a cycle among these objects would wait for the next
-    call, which collects them)."""
-    gc.unfreeze()
-    gc.collect()
+    read: the window's full read of the library). The young generations are collected first (a few ms), so fresh
+    garbage is not kept with it; a full collection first would itself be the 70-100 ms pause this avoids. What is
+    freed later is freed as before, by reference counting (the memos are not cyclic); only a garbage cycle that had
+    already reached the oldest generation stays, frozen."""
+    gc.collect(1)
     gc.freeze()
