@@ -214,9 +214,9 @@ class MainWindow(QMainWindow):
 
     def eventFilter(self, watched, event) -> bool:
         if watched is self.search and event.type() == QEvent.Type.FocusIn:
-            # Search by meaning needs the embedding model (~0.4 s to load): load it as the user heads for
-            # the search box rather than at the first query (idempotent, and free once loaded).
-            self.runner.run(self.library.embedder, name="load the embedding model")
+            # Search by meaning needs the embedding model (~0.4 s to load) and the library's vectors: ready
+            # them as the user heads for the search box rather than at the first query (free once done).
+            self.runner.run(self.library.prepare_search, name="load the embedding model")
         return super().eventFilter(watched, event)
 
     def start_background_work(self) -> None:
