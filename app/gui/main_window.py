@@ -634,8 +634,9 @@ class MainWindow(QMainWindow):
             self.memo_list.show_memos(memos, snippets, {r.memo.id: r.matched_by for r in self.search_results})
         elif self.themes.current_key() == REVIEW:  # in the queue's order, each with its theme
             themes = self.theme_records
+            ideas = {m: f"{len(split)} ideas · " for m, split in self.split_ideas.items()}  # a long recording
             lines = {m.id: f"{' › '.join(self.library.theme_path(m.theme_id, themes)) or 'Unsorted'}: "
-                           f"{(m.transcript or '').strip()[:200]}" for m in memos}
+                           f"{ideas.get(m.id, '')}{(m.transcript or '').strip()[:200]}" for m in memos}
             self.memo_list.show_memos(memos, lines)
         else:
             self.memo_list.show_memos(memos, titles=self._ideas_listed_here(memos))
@@ -662,18 +663,23 @@ class MainWindow(QMainWindow):
 
     def _show_todos(self) -> None:
         """The To-do list: every to-do the memos say, open ones first by due day, done ones struck through."""
-        def show(todos) -> None:
+        def show(read) -> None:
+            todos, ideas = read
             if self.themes.current_key() != TODOS or self.search_results is not None:
                 return  # the user went elsewhere meanwhile
             titles = {m.id: memo_title(m) for m in self.memos}
-            self.todo_list.show_todos(todos, titles)
+            self.todo_list.show_todos(todos, titles, ideas)
             open_count = sum(t.done_at is None for t in todos)
             self.themes.set_open_todos(open_count)
             self.list_caption.setText(f"{open_count} open to-do{'s' * (open_count != 1)}"
                                       if todos else "No to-dos: say “remind me to…” in a memo")
             self.list_stack.setCurrentWidget(self.todo_list)
 
-        self.runner.run(lambda: self.library.todos(include_done=True), name="to-dos", on_success=show,
+        def read() -> tuple:
+            todos = self.library.todos(include_done=True)
+            return todos, self.library.ideas_of_todos(todos)
+
+        self.runner.run(read, name="to-dos", on_success=show,
                         on_failure=lambda message, error: self.show_error(f"Could not read the to-dos: {message}"))
 
     def tick_todo(self, todo_id: int, done: bool) -> None:

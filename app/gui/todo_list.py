@@ -35,14 +35,18 @@ class TodoList(QListWidget):
         self.itemChanged.connect(self._changed)
         self.itemActivated.connect(self._activated)
 
-    def show_todos(self, todos, titles: dict[int, str]) -> None:
-        """`todos`: storage.todos.StoredTodo, open first; `titles`: memo id -> its title."""
+    def show_todos(self, todos, titles: dict[int, str], ideas: dict | None = None) -> None:
+        """`todos`: storage.todos.StoredTodo, open first; `titles`: memo id -> its title; `ideas`: to-do id -> the
+        idea it is said in (memos of several ideas)."""
+        ideas = ideas or {}
         self._filling = True
         try:
             self.clear()
             for todo in todos:
                 facts = [words for words in (due_words(todo.due),) if words]
                 facts.append(f"from “{titles.get(todo.memo_id, f'memo {todo.memo_id}')}”")
+                if todo.id in ideas:  # a long recording: the idea it is said in
+                    facts.append(f"in its idea “{ideas[todo.id].title}”")
                 item = QListWidgetItem(f"{todo.text}   ·  {'  ·  '.join(facts)}")
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked if todo.done_at else Qt.CheckState.Unchecked)

@@ -10,6 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from app.display import ordinal
+from app.gui.memo_list import FIRST_LINE
+from app.gui.sidebar import REVIEW, TODOS
 from tests.app.test_ideas import make_ramble_library
 from tests.conftest import ROOT
 from tests.gui.conftest import open_window, wait_idle
@@ -139,3 +141,20 @@ def test_a_related_idea_opens_at_its_start(qtbot, ramble_window):
     wait_idle(qtbot, window)
     assert window.memo_view.memo.id == memo["id"]
     assert window.memo_view.at == pytest.approx(last.start, abs=0.01)
+
+
+def test_the_todo_and_review_lists_name_a_long_recordings_ideas(qtbot, ramble_window):
+    window, memo = ramble_window
+    ideas = window.library.ideas(memo["id"])
+    todos = [t for t in window.library.todos() if t.memo_id == memo["id"]]
+    assert todos, "the ramble says 'I need to book a flight…': a to-do"
+    window.themes.select_key(TODOS)
+    qtbot.waitUntil(lambda: window.todo_list.count() > 0, timeout=30_000)
+    rows = [window.todo_list.item(i).text() for i in range(window.todo_list.count())]
+    for todo in todos:
+        holding = next(i for i in ideas if i.start <= todo.start < i.end)
+        assert any(todo.text in row and f"in its idea “{holding.title}”" in row for row in rows), (rows, todo)
+    window.themes.select_key(REVIEW)
+    wait_idle(qtbot, window)
+    line = window.memo_list.index_of(memo["id"], FIRST_LINE).data()
+    assert "3 ideas · " in line, line
