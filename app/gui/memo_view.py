@@ -365,6 +365,8 @@ class MemoView(QWidget):
         self.transcript.join_requested.connect(self.ideas_joined)
         self.related = QListWidget()
         self.related.setMaximumHeight(130)
+        self.related.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a long title is cut, not scrolled sideways
+        self.related.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.related.itemActivated.connect(self._open_related)
         self.related.itemClicked.connect(self._open_related)
         self.player.position_changed.connect(self._position_changed)
@@ -448,13 +450,15 @@ class MemoView(QWidget):
         self.related.clear()
         for found in related:
             # in words (organize.related.closeness: the export and `musings related` say the same)
-            label = f"{memo_title(found.memo)}   · {found.closeness}"
+            # a memo of several ideas: the idea that is related, by its title and where it starts (played from there)
+            name = f"{found.idea_title} (at {clock(found.start)})" if found.idea_title else memo_title(found.memo)
+            label = f"{name}   · {found.closeness}"
             if found.near_duplicate:
                 label += ", said before"
-            if found.idea_title:  # a memo of several ideas: the one related, played from its start
-                label += f"   · its idea at {clock(found.start)}: {found.idea_title}"
             item = QListWidgetItem(label)
             tip = f"Similarity {found.score:.2f}"
+            if found.idea_title:
+                tip += f"\nAn idea of “{memo_title(found.memo)}”, from {clock(found.start)}"
             if found.for_idea:
                 tip += f"\nRelated to this memo's idea “{found.for_idea}”"
             item.setToolTip(tip)
