@@ -362,19 +362,23 @@ class Musings:
         """`musings move`: `theme` is a theme's id, its name (any case), "unsorted", or a new theme's name.
         Returns the theme the memo is now in."""
         theme = " ".join(theme.split())
+        found, theme_id = self._theme_said(theme)
+        if not found:
+            return self.new_theme(theme, [memo_id])
+        self.move([memo_id], theme_id)
+        return theme_id
+
+    def _theme_said(self, theme: str) -> tuple[bool, int | None]:
+        """A theme as the user gave it (its id, its name in any case, or "unsorted"): (True, its id, None for
+        Unsorted), or (False, None) when no theme has that name (the caller makes it)."""
         if not theme:
             raise Refused("say which theme: its id, its name, or unsorted")
         if theme.lower() == "unsorted":
-            self.move([memo_id], None)
-            return None
+            return True, None
         if theme.isdigit() and org.get_theme(self.db(), int(theme)) is not None:
-            self.move([memo_id], int(theme))
-            return int(theme)
+            return True, int(theme)
         named = [t for t in self.themes() if t.name.lower() == theme.lower()]
-        if named:
-            self.move([memo_id], named[0].id)
-            return named[0].id
-        return self.new_theme(theme, [memo_id])
+        return (True, named[0].id) if named else (False, None)
 
     def new_theme(self, name: str, memo_ids: Iterable[int], parent_id: int | None = None) -> int:
         """A theme the user named, holding these memos, under `parent_id` if given; one transaction (a
@@ -630,16 +634,10 @@ class Musings:
             self.move_to(idea.memo_id, theme)
             return self.ideas(idea.memo_id)
         theme = " ".join(theme.split())
-        if not theme:
-            raise Refused("say which theme: its id, its name, or unsorted")
-        named = [t for t in self.themes() if t.name.lower() == theme.lower()]
+        found, theme_id = self._theme_said(theme)
         db = self.db()
-        if theme.lower() == "unsorted":
-            stored.set_theme(db, idea_id, None)
-        elif theme.isdigit() and org.get_theme(db, int(theme)) is not None:
-            stored.set_theme(db, idea_id, int(theme))
-        elif named:
-            stored.set_theme(db, idea_id, named[0].id)
+        if found:
+            stored.set_theme(db, idea_id, theme_id)
         else:
             with org.write_transaction(db):  # a re-clustering committing in between would remove the empty theme
                 stored.set_theme(db, idea_id, org.create_theme(db, self._theme_name(theme)))

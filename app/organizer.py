@@ -201,8 +201,9 @@ class Organizer:
                   if items.idea_of[row] is None and memo_id in current and current[memo_id].pinned
                   and current[memo_id].theme_id is not None}
         pinned |= {row: items.idea_theme[row] for row in items.moved if items.idea_theme[row] in snapshot.theme_ids}
-        placed = [current[m].theme_id if m in current else None for m in ids]  # None: imported meanwhile
-        placed = [placed[row] if idea is None else items.idea_theme[row] for row, idea in enumerate(items.idea_of)]
+        # an idea: where it was last placed; a memo: its theme (None: imported meanwhile)
+        placed = [(current[m].theme_id if m in current else None) if idea is None else items.idea_theme[row]
+                  for row, (m, idea) in enumerate(zip(ids, items.idea_of))]
         before = np.array([-1 if theme_id is None or theme_id not in snapshot.theme_ids else theme_id
                            for theme_id in placed])
         existing = [t for t in org.list_themes(self.db) if t.id in snapshot.theme_ids]
@@ -271,7 +272,8 @@ class Organizer:
         ids, vectors = org.load_embeddings(self.db, MODEL_NAME)
         if memo_id not in ids:
             return []
-        row = ids.index(memo_id)
+        row_of = {m: i for i, m in enumerate(ids)}
+        row = row_of[memo_id]
         split = stored_ideas.spans_with_vectors(self.db, None)
         own = [(idea.title, np.frombuffer(v, dtype=np.float32)) for idea, v in split.get(memo_id, ()) if v]
         if len(own) < 2:
@@ -280,7 +282,6 @@ class Organizer:
         scores = related_memos.similarities(queries, vectors)  # (queries, memos): each memo whole
         start = np.zeros(scores.shape)
         idea_title: dict[tuple[int, int], str] = {}  # (query, memo row) -> the title of its idea that matched
-        row_of = {m: i for i, m in enumerate(ids)}
         for other, ideas in split.items():
             if other == memo_id or other not in row_of or not all(v for _, v in ideas):
                 continue

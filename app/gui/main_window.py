@@ -592,7 +592,7 @@ class MainWindow(QMainWindow):
         elif key == UNSORTED:
             memos = [m for m in live if m.theme_id is None and m.status == "done"]
         else:  # a broad theme lists its sub-themes' memos too, and a memo of several ideas is under each of theirs
-            subtree = {key} | {t.id for t in self.theme_records if t.parent_id == key}
+            subtree = self._subtree(key)
             split = self.split_ideas
             memos = [m for m in live if m.theme_id in subtree or (m.id in split and self._idea_themes(m.id) & subtree)]
         return filter_by_date(memos, days)
@@ -619,7 +619,7 @@ class MainWindow(QMainWindow):
         elif key == UNSORTED:
             belongs = memo.theme_id is None and memo.status == "done"
         else:
-            subtree = {key} | {t.id for t in self.theme_records if t.parent_id == key}
+            subtree = self._subtree(key)
             belongs = memo.theme_id in subtree or bool(self._idea_themes(memo.id) & subtree)
         return belongs and bool(filter_by_date([memo], self.date_filter.currentData()))
 
@@ -651,7 +651,7 @@ class MainWindow(QMainWindow):
             return {}
         from app.ideas import listed_by_idea
 
-        subtree = {key} | {t.id for t in self.theme_records if t.parent_id == key}
+        subtree = self._subtree(key)
         titles = {}
         for memo in memos:
             why = listed_by_idea(memo, self.split_ideas, subtree) if memo.id in self.split_ideas else None
@@ -901,6 +901,10 @@ class MainWindow(QMainWindow):
         """A new idea of the open memo from the passage at `seconds` (kept through every re-split)."""
         self._run_change("split the idea", self.library.split_idea, (memo_id, seconds),
                          lambda ideas: self._ideas_changed(memo_id, ideas), "New idea started", [memo_id])
+
+    def _subtree(self, theme_id: int) -> set[int]:
+        """A theme and its sub-themes: what "this theme's memos" means for a broad theme."""
+        return {theme_id} | {t.id for t in self.theme_records if t.parent_id == theme_id}
 
     def _idea_themes(self, memo_id: int) -> set[int]:
         """The themes the ideas of a memo of several ideas are in (none for a memo of one)."""

@@ -73,14 +73,13 @@ def test_an_empty_view_says_why_in_words(window, qtbot):
     assert window.list_stack.currentWidget() is window.empty_state
     assert window.empty_state.message.text() == "No unsorted memos: every memo has a theme."
     # the Review queue, once every memo has been looked at
-    for memo in window.memos:
-        window.library.set_review([memo.id], "kept")
+    everything = [memo.id for memo in window.memos]
+    window.library.set_review(everything, "kept")
     window.refresh()
     window.themes.select_key(REVIEW)
     assert window.list_stack.currentWidget() is window.empty_state
     assert window.empty_state.message.text() == "Nothing to review: every memo has been looked at."
-    for memo in window.memos:
-        window.library.set_review([memo.id], "new")
+    window.library.set_review(everything, "new")
     window.refresh()
     window.themes.select_key(ALL)
     assert window.list_stack.currentWidget() is window.memo_list
